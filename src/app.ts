@@ -1,0 +1,203 @@
+import { fileURLToPath } from 'node:url'
+import { AccountsService, accountsRoutes } from './accounts/index.js'
+import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
+import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
+import { eventsRoutes } from './http/events.routes.js'
+import { buildHttpServer } from './http/server.js'
+import type { App } from './http/types.js'
+import { MessagesService, messagesRoutes, sandboxRoutes } from './messages/index.js'
+import { healthRoutes, Metrics } from './monitoring/index.js'
+import { migrateToLatest, nowIso, openDb, toJson, type DbHandle } from './platform/db/index.js'
+import { LocalEventBus, type EventBus } from './platform/events/index.js'
+import { lockDataDir } from './platform/instance-lock.js'
+import { createLogger, type Logger } from './platform/logging.js'
+import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
+import { ApiKeysService, apiKeysRoutes } from './users/index.js'
+import { version } from './version.js'
+
+export interface AppOptions {
+  logger?: Logger
+  /** Where the built dashboard is; default dist/web beside the sources. */
+  webRoot?: string
+  /** Queue tuning, for tests. */
+  queue?: { pollIntervalMs?: number; retryBaseMs?: number }
+  /** Concurrency of the sender and the bot workers. */
+  concurrency?: { send?: number; process?: number }
+}
+
+/** Everything a running Linda is made of, built by hand from the config. */
+export interface Linda {
+  config: Config
+  logger: Logger
+  db: DbHandle
+  queue: JobQueue
+  events: EventBus
+  metrics: Metrics
+  http: App
+  accounts: AccountsService
+  messages: MessagesService
+  bot: BotService
+  apiKeys: ApiKeysService
+  /** Set on the first start when no API key was configured: the owner key, shown once. */
+  generatedApiKey?: string
+  /** Connects the accounts and starts the workers (not the HTTP listener). */
+  start(): Promise<void>
+  /** Stops taking requests, drains running jobs, closes connections and the database. */
+  stop(): Promise<void>
+}
+
+const defaultWebRoot = fileURLToPath(new URL('../dist/web', import.meta.url))
+
+/** The composition root: builds every module from the config. Nothing else wires modules. */
+export async function createLinda(config: Config, options: AppOptions = {}): Promise<Linda> {
+  const logger = options.logger ?? createLogger(config.logLevel)
+  ensureDataDir(config)
+  ensureSecretKey(config)
+  const releaseLock = config.dialect === 'sqlite' ? lockDataDir(config.dataDir) : () => {}
+  let db: DbHandle | undefined
+  try {
+    db = openDb({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath })
+    await migrateToLatest(db.db)
+  } catch (err) {
+    await db?.close()
+    releaseLock()
+    throw err
+  }
+  const metrics = new Metrics()
+  const events = new LocalEventBus(logger)
+  const queue = new SqlJobQueue({
+    db: db.db,
+    dialect: db.dialect,
+    logger: logger.child({ component: 'queue' }),
+    exclusive: db.dialect === 'sqlite',
+    ...options.queue,
+    onSettled: (name, outcome, ms) => {
+      metrics.jobs.inc({ queue: name, outcome })
+      metrics.jobDuration.observe({ queue: name }, ms / 1000)
+    },
+  })
+
+  // Accounts hand inbound messages and receipts to the message pipeline, which is built
+  // after them (it sends through their transports): the late binding is this closure.
+  const late: { messages?: MessagesService } = {}
+  const pipeline = () => {
+    if (!late.messages) throw new Error('the message pipeline is not ready')
+    return late.messages
+  }
+  const accounts = new AccountsService({
+    db: db.db,
+    events,
+    logger: logger.child({ component: 'accounts' }),
+    inbox: {
+      inbound: (account, message) => pipeline().ingest(account, message),
+      status: (account, update) => pipeline().applyStatus(account, update),
+    },
+  })
+  const messages = (late.messages = new MessagesService({
+    db: db.db,
+    queue,
+    events,
+    accounts,
+    logger: logger.child({ component: 'messages' }),
+  }))
+
+  const bot = new BotService({
+    db: db.db,
+    accounts,
+    messages,
+    logger: logger.child({ component: 'bot' }),
+  })
+  const apiKeys = new ApiKeysService(db.db)
+
+  events.subscribe('message.received', (e) =>
+    metrics.messages.inc({ direction: 'in', status: e.data.status }),
+  )
+  events.subscribe('message.created', (e) =>
+    metrics.messages.inc({ direction: 'out', status: e.data.status }),
+  )
+  events.subscribe('message.status', (e) =>
+    metrics.messages.inc({ direction: 'out', status: e.data.status }),
+  )
+
+  queue.work('message.send', (job, signal) => messages.deliver(job, signal), {
+    concurrency: options.concurrency?.send ?? 16,
+  })
+  queue.work('message.process', (job) => bot.process(job), {
+    concurrency: options.concurrency?.process ?? 8,
+  })
+
+  const http = await buildHttpServer({
+    logger,
+    metrics,
+    apiKeys,
+    bodyLimit: config.bodyLimit,
+    version,
+    webRoot: options.webRoot ?? defaultWebRoot,
+    root: [healthRoutes({ db, queue, accounts, metrics, version })],
+    api: [
+      accountsRoutes(accounts),
+      messagesRoutes(messages),
+      sandboxRoutes(accounts, messages),
+      rulesRoutes(bot),
+      apiKeysRoutes(apiKeys),
+      eventsRoutes(events),
+    ],
+  })
+
+  const boot = await bootstrap({ db, accounts, bot, apiKeys, config, logger })
+
+  const handle = db
+  return {
+    config,
+    logger,
+    db,
+    queue,
+    events,
+    metrics,
+    http,
+    accounts,
+    messages,
+    bot,
+    apiKeys,
+    generatedApiKey: boot.generatedApiKey,
+    async start() {
+      await accounts.startAll()
+      await queue.start()
+    },
+    async stop() {
+      await http.close()
+      await queue.stop(15_000)
+      await accounts.stopAll()
+      await handle.close()
+      releaseLock()
+    },
+  }
+}
+
+/**
+ * First start: an owner API key (LINDA_BOOTSTRAP_API_KEY, or a generated one shown once),
+ * a sandbox account to talk to, and the greeting rule. Each happens once per database.
+ */
+async function bootstrap(deps: {
+  db: DbHandle
+  accounts: AccountsService
+  bot: BotService
+  apiKeys: ApiKeysService
+  config: Config
+  logger: Logger
+}): Promise<{ generatedApiKey?: string }> {
+  const { generated } = await deps.apiKeys.bootstrap(deps.config.bootstrapApiKey)
+  // Claiming the flag first means two processes starting at once bootstrap only once.
+  const claimed = await deps.db.db
+    .insertInto('instance_settings')
+    .values({ key: 'bootstrapped_at', value: toJson(nowIso()), updated_at: nowIso() })
+    .onConflict((oc) => oc.doNothing())
+    .returning('key')
+    .executeTakeFirst()
+  if (claimed) {
+    await deps.accounts.create({ name: 'Sandbox', transport: 'sandbox' })
+    await deps.bot.createRule(greetingRule)
+    deps.logger.info('first start: created the Sandbox account and the greeting rule')
+  }
+  return { generatedApiKey: generated }
+}

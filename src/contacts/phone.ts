@@ -1,0 +1,34 @@
+import { parsePhoneNumberWithError, ParseError, type CountryCode } from 'libphonenumber-js/min'
+import { AppError } from '../platform/errors.js'
+
+const reasons: Record<string, string> = {
+  INVALID_COUNTRY: 'has no country code and no default country is set',
+  NOT_A_NUMBER: 'is not a phone number',
+  TOO_SHORT: 'is too short',
+  TOO_LONG: 'is too long',
+  INVALID_LENGTH: 'has an invalid length',
+}
+
+/**
+ * Normalises a phone number to E.164, reading numbers without a country code in
+ * `defaultCountry`; the number must have a possible length for its country. Throws PHONE_INVALID with the reason and the field it came from.
+ */
+export function normalizePhone(input: string, field: string, defaultCountry?: CountryCode): string {
+  let reason: string
+  try {
+    const parsed = parsePhoneNumberWithError(input, { defaultCountry, extract: false })
+    // "Possible" (the right length for its country) rather than "valid": WhatsApp is the
+    // judge of whether a number exists, and test numbers such as +1 555 0… must pass.
+    if (parsed.isPossible()) return parsed.number
+    const length = parsed.nationalNumber.length
+    reason = parsed.country
+      ? `has the wrong length for ${parsed.country} (${length} digits)`
+      : 'has the wrong length for its country code'
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err
+    reason = reasons[err.message] ?? err.message
+  }
+  throw new AppError('PHONE_INVALID', `The phone number "${input}" ${reason}`, [
+    { path: field, message: reason },
+  ])
+}

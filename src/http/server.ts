@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import fastifyHelmet from '@fastify/helmet'
+import fastifyStatic from '@fastify/static'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import fastifyWebsocket from '@fastify/websocket'
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import type { Logger } from '../platform/logging.js'
+import type { Metrics } from '../monitoring/index.js'
+import type { ApiKeysService } from '../users/index.js'
+import { authHook } from './auth.js'
+import { eventsProtocol } from './events.routes.js'
+import { errorHandler, problem, sendProblem } from './errors.js'
+import type { App } from './types.js'
+
+export interface HttpOptions {
+  logger: Logger
+  metrics: Metrics
+  apiKeys: ApiKeysService
+  bodyLimit: number
+  version: string
+  /** The built dashboard (index.html and assets), served at `/` when present. */
+  webRoot?: string
+  /** Route plugins mounted under /api/v1. */
+  api: Array<(app: App) => Promise<void>>
+  /** Route plugins mounted at the root (health, metrics). */
+  root: Array<(app: App) => Promise<void>>
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
+
+/** Builds the Fastify server: security, validation, errors, docs, auth, metrics, the dashboard. */
+export async function buildHttpServer(options: HttpOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit,
+    // A request id on every log line: the caller's X-Request-Id when sane, else a new one.
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    // Requests are logged once, at the end, by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: false,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.setErrorHandler(errorHandler)
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  })
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
+  app.addHook('onRequest', authHook(options.apiKeys))
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched'
+    options.metrics.httpDuration.observe(
+      { method: req.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+    const level = reply.statusCode >= 500 ? 'error' : 'debug'
+    req.log[level](
+      {
+        method: req.method,
+        url: req.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    )
+  })
+
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      handleProtocols: (protocols: Set<string>) =>
+        protocols.has(eventsProtocol) ? eventsProtocol : false,
+    },
+  })
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Linda API',
+        description:
+          'Self-hosted WhatsApp automation. Authenticate with `Authorization: Bearer <API key>`. Errors are application/problem+json.',
+        version: options.version,
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { url: '/api/v1/openapi.json', deepLinking: true },
+  })
+
+  app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  )
+
+  for (const plugin of options.root) await app.register(plugin)
+  await app.register(
+    async (api) => {
+      for (const plugin of options.api) await api.register(plugin)
+    },
+    { prefix: '/api/v1' },
+  )
+
+  const webRoot = options.webRoot
+  const hasWeb = webRoot !== undefined && existsSync(`${webRoot}/index.html`)
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false })
+  }
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const isPage =
+      req.method === 'GET' &&
+      !req.url.startsWith('/api/') &&
+      (req.headers.accept ?? '').includes('text/html')
+    if (isPage && hasWeb) {
+      // The dashboard routes in the browser: every page path serves its index.html.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html')
+    }
+    if (isPage && req.url === '/') {
+      return reply
+        .type('text/html')
+        .send(
+          '<!doctype html><title>Linda</title><p>The dashboard is not built. Run <code>npm run build:web</code> (npm start does it for you).</p>',
+        )
+    }
+    return sendProblem(
+      reply,
+      problem('NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}`),
+    )
+  })
+
+  return app
+}

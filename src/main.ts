@@ -1,0 +1,177 @@
+import { Command, Option } from 'commander'
+import { createLinda } from './app.js'
+import { backup, restore } from './cli/backup.js'
+import { doctor } from './cli/doctor.js'
+import { ensureDashboardBuilt } from './cli/web.js'
+import { ConfigError, ensureDataDir, loadConfig, type ConfigFlags } from './config.js'
+import { migrateToLatest, openDb } from './platform/db/index.js'
+import { ApiKeysService, roles, type Role } from './users/index.js'
+import { version } from './version.js'
+
+const out = process.stdout
+const say = (line: string) => out.write(`${line}\n`)
+
+/** The options every command takes, so that a command beside a running Linda sees its data. */
+function withConfigOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory (env LINDA_DATA_DIR, default ./data)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LINDA_LOG_LEVEL)')
+}
+
+function flagsOf(options: Record<string, unknown>): ConfigFlags {
+  return {
+    dataDir: options.dataDir as string | undefined,
+    logLevel: options.logLevel as string | undefined,
+    port: options.port as string | undefined,
+    host: options.host as string | undefined,
+  }
+}
+
+async function start(options: Record<string, unknown>): Promise<void> {
+  const config = loadConfig(flagsOf(options))
+  if (!ensureDashboardBuilt(say)) say('The dashboard could not be built; the API runs without it.')
+  const linda = await createLinda(config)
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) {
+      linda.logger.warn({ signal }, 'second signal: exiting now')
+      process.exit(1)
+    }
+    stopping = true
+    linda.logger.info({ signal }, 'shutting down: draining work in flight')
+    linda.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        linda.logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+
+  await linda.start()
+  await linda.http.listen({ port: config.port, host: config.host })
+  const address = linda.http.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`
+  say('')
+  say(`  Linda ${version} is running (${config.dialect}, data in ${config.dataDir})`)
+  say(`  Dashboard  ${url}/`)
+  say(`  API docs   ${url}/docs`)
+  if (linda.generatedApiKey) {
+    say('')
+    say('  Your owner API key (shown once; sign in to the dashboard with it):')
+    say(`    ${linda.generatedApiKey}`)
+    say('  Lost it? Create another with `linda api-key create`.')
+  }
+  say('')
+}
+
+async function migrate(options: Record<string, unknown>): Promise<void> {
+  const config = loadConfig(flagsOf(options))
+  if (config.dialect === 'sqlite') ensureDataDir(config)
+  const db = openDb({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 1 })
+  try {
+    const result = await migrateToLatest(db.db)
+    const applied = result.results ?? []
+    if (applied.length === 0) say('The database is up to date.')
+    for (const r of applied) say(`applied ${r.migrationName}`)
+  } finally {
+    await db.close()
+  }
+}
+
+async function createApiKey(options: Record<string, unknown>): Promise<void> {
+  const config = loadConfig(flagsOf(options))
+  if (config.dialect === 'sqlite') ensureDataDir(config)
+  const db = openDb({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 1 })
+  try {
+    await migrateToLatest(db.db)
+    const { record, key } = await new ApiKeysService(db.db).create(
+      options.name as string,
+      options.role as Role,
+    )
+    say(`Created API key "${record.name}" (${record.role}). It is shown this once:`)
+    say(key)
+  } finally {
+    await db.close()
+  }
+}
+
+async function runDoctor(options: Record<string, unknown>): Promise<void> {
+  const findings = await doctor(flagsOf(options))
+  for (const f of findings) {
+    const mark = f.ok === true ? 'ok  ' : f.ok === 'warn' ? 'warn' : 'FAIL'
+    say(`${mark}  ${f.check.padEnd(11)} ${f.detail}`)
+    if (f.fix && f.ok !== true) say(`      ${''.padEnd(11)} → ${f.fix}`)
+  }
+  const failed = findings.filter((f) => f.ok === false).length
+  say(failed === 0 ? '\nAll good.' : `\n${failed} problem(s) to fix.`)
+  if (failed > 0) process.exitCode = 1
+}
+
+const program = new Command()
+  .name('linda')
+  .description('Self-hosted WhatsApp automation for teams')
+  .version(version)
+  .showHelpAfterError()
+
+withConfigOptions(
+  program
+    .command('start')
+    .description('Run Linda: the API, the dashboard, the bot and the workers')
+    .option('--port <port>', 'HTTP port (env LINDA_PORT, default 3000)')
+    .option('--host <host>', 'address to listen on (env LINDA_HOST, default 127.0.0.1)'),
+).action(start)
+
+withConfigOptions(
+  program.command('migrate').description('Bring the database schema up to date'),
+).action(migrate)
+
+withConfigOptions(
+  program
+    .command('doctor')
+    .description('Check the configuration, database, data dir and port, and say what to fix')
+    .option('--port <port>', 'HTTP port to check')
+    .option('--host <host>', 'address to check'),
+).action(runDoctor)
+
+withConfigOptions(
+  program
+    .command('backup')
+    .description('Copy the SQLite database to FILE (safe while Linda runs)')
+    .argument('<file>', 'where to write the backup'),
+).action(async (file: string, options: Record<string, unknown>) => {
+  await backup(loadConfig(flagsOf(options)), file, out)
+})
+
+withConfigOptions(
+  program
+    .command('restore')
+    .description('Replace the SQLite database with a backup (Linda must be stopped)')
+    .argument('<file>', 'a file written by `linda backup`'),
+).action((file: string, options: Record<string, unknown>) => {
+  restore(loadConfig(flagsOf(options)), file, out)
+})
+
+const apiKey = program.command('api-key').description('Manage API keys')
+withConfigOptions(
+  apiKey
+    .command('create')
+    .description('Create an API key and print it once')
+    .option('--name <name>', 'what the key is for', 'cli')
+    .addOption(new Option('--role <role>', 'role of the key').choices(roles).default('owner')),
+).action(createApiKey)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`)
+  } else {
+    process.stderr.write(`linda: ${err instanceof Error ? err.message : String(err)}\n`)
+  }
+  process.exit(1)
+}

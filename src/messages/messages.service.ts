@@ -1,0 +1,280 @@
+import type { Account, AccountsService } from '../accounts/index.js'
+import { normalizePhone, upsertContactByPhone } from '../contacts/index.js'
+import { transaction, type Db } from '../platform/db/index.js'
+import { AppError } from '../platform/errors.js'
+import type { EventBus } from '../platform/events/index.js'
+import type { Logger } from '../platform/logging.js'
+import { sleep } from '../platform/sleep.js'
+import { DelayError, type Job, type JobQueue } from '../platform/queue/index.js'
+import { TransportError, type InboundMessage, type StatusUpdate } from '../transports/index.js'
+import * as repo from './messages.repo.js'
+import type {
+  ListMessagesQuery,
+  Message,
+  MessageStatus,
+  SendMessageInput,
+} from './messages.schemas.js'
+import { SendPacer } from './rate-limiter.js'
+
+declare module '../platform/queue/index.js' {
+  interface JobRegistry {
+    /** Hand one queued outbound message to its account's transport. */
+    'message.send': { messageId: string }
+    /** Run the bot (and anything else that reacts) on one inbound message. */
+    'message.process': { messageId: string }
+  }
+}
+
+declare module '../platform/events/index.js' {
+  interface EventRegistry {
+    'message.received': Message
+    'message.created': Message
+    'message.status': Message
+  }
+}
+
+export interface MessagesDeps {
+  db: Db
+  queue: JobQueue
+  events: EventBus
+  accounts: AccountsService
+  logger: Logger
+  /** Attempts of a send before the message is failed; default 5. */
+  sendAttempts?: number
+}
+
+export interface SendOptions {
+  /** Two sends with the same key for one account store and send one message. */
+  idempotencyKey?: string
+}
+
+/** Which states a receipt may move a message from: statuses only move forward. */
+const receiptFrom: Record<StatusUpdate['status'], readonly MessageStatus[]> = {
+  sent: ['queued', 'sending', 'uncertain'],
+  delivered: ['queued', 'sending', 'uncertain', 'sent'],
+  read: ['queued', 'sending', 'uncertain', 'sent', 'delivered'],
+  failed: ['queued', 'sending', 'uncertain', 'sent'],
+}
+
+/**
+ * The message pipeline: ingest what contacts send (idempotently), queue what Linda sends
+ * (in the same transaction as its job), hand queued messages to transports within each
+ * account's rate, and apply receipts.
+ */
+export class MessagesService {
+  private readonly pacer = new SendPacer()
+
+  constructor(private readonly deps: MessagesDeps) {}
+
+  /** Stores an inbound message once, whatever how often the transport reports it. */
+  async ingest(
+    account: Account,
+    inbound: InboundMessage,
+  ): Promise<{ messageId: string; duplicate: boolean }> {
+    const { db, queue } = this.deps
+    const existing = await repo.findIdByExternalId(db, account.id, inbound.externalId)
+    if (existing) return { messageId: existing, duplicate: true }
+    const phone = normalizePhone(inbound.from, 'from')
+    const stored = await transaction(db, async (trx) => {
+      const contactId = await upsertContactByPhone(trx, phone, {
+        direction: 'in',
+        at: inbound.timestamp,
+        profileName: inbound.profileName,
+      })
+      const conversationId = await repo.upsertConversation(
+        trx,
+        account.id,
+        contactId,
+        'in',
+        inbound.timestamp,
+      )
+      const id = await repo.insertMessage(trx, {
+        accountId: account.id,
+        conversationId,
+        contactId,
+        direction: 'in',
+        type: inbound.type,
+        text: inbound.text,
+        status: 'received',
+        externalId: inbound.externalId,
+        at: inbound.timestamp,
+      })
+      // Lost a race with the same message: roll back the contact and conversation touch.
+      if (!id) throw new DuplicateInbound()
+      await queue.enqueue('message.process', { messageId: id }, {}, trx)
+      return id
+    }).catch(async (err: unknown) => {
+      if (!(err instanceof DuplicateInbound)) throw err
+      return undefined
+    })
+    if (!stored) {
+      const id = await repo.findIdByExternalId(db, account.id, inbound.externalId)
+      return { messageId: id!, duplicate: true }
+    }
+    await this.publish('message.received', stored)
+    return { messageId: stored, duplicate: false }
+  }
+
+  /** Queues a message to a contact; it is sent by the `message.send` job. */
+  async send(
+    input: SendMessageInput,
+    options: SendOptions = {},
+  ): Promise<{ message: Message; duplicate: boolean }> {
+    const { db, queue, accounts } = this.deps
+    const account = await accounts.get(input.accountId)
+    const to = normalizePhone(input.to, 'to')
+    if (options.idempotencyKey) {
+      const earlier = await repo.findByIdempotencyKey(db, account.id, options.idempotencyKey)
+      if (earlier) return { message: this.sameRequest(earlier, to, input), duplicate: true }
+    }
+    const id = await transaction(db, async (trx) => {
+      const contactId = await upsertContactByPhone(trx, to, { direction: 'out' })
+      const conversationId = await repo.upsertConversation(
+        trx,
+        account.id,
+        contactId,
+        'out',
+        new Date().toISOString(),
+      )
+      const messageId = await repo.insertMessage(trx, {
+        accountId: account.id,
+        conversationId,
+        contactId,
+        direction: 'out',
+        type: input.type,
+        text: input.text,
+        status: 'queued',
+        idempotencyKey: options.idempotencyKey,
+      })
+      if (messageId) {
+        await queue.enqueue(
+          'message.send',
+          { messageId },
+          { maxAttempts: this.deps.sendAttempts ?? 5 },
+          trx,
+        )
+      }
+      return messageId
+    })
+    if (!id) {
+      // The same idempotency key committed between our check and our insert.
+      const earlier = await repo.findByIdempotencyKey(db, account.id, options.idempotencyKey!)
+      return { message: this.sameRequest(earlier!, to, input), duplicate: true }
+    }
+    const message = await this.publish('message.created', id)
+    return { message, duplicate: false }
+  }
+
+  async get(id: string): Promise<Message> {
+    const message = await repo.findMessage(this.deps.db, id)
+    if (!message) throw new AppError('MESSAGE_NOT_FOUND', `No message has the id ${id}`)
+    return message
+  }
+
+  list(query: Omit<ListMessagesQuery, 'cursor'> & { before?: string }): Promise<Message[]> {
+    const phone = query.phone === undefined ? undefined : normalizePhone(query.phone, 'query.phone')
+    return repo.listMessages(this.deps.db, { ...query, phone })
+  }
+
+  /** Applies a receipt from the transport; receipts never move a message backwards. */
+  async applyStatus(account: Account, update: StatusUpdate): Promise<void> {
+    const message = await repo.transition(
+      this.deps.db,
+      { accountId: account.id, externalId: update.externalId },
+      receiptFrom[update.status],
+      update.status,
+      { at: update.timestamp, ...(update.error ? { error: update.error } : {}) },
+    )
+    if (message) this.deps.events.publish('message.status', message)
+  }
+
+  /** The `message.send` job: one attempt at handing a queued message to its transport. */
+  async deliver(job: Job<'message.send'>, signal: AbortSignal): Promise<void> {
+    const { db, accounts, logger } = this.deps
+    const message = await repo.findMessage(db, job.data.messageId)
+    if (!message || message.direction !== 'out') return
+    const account = await accounts.get(message.accountId)
+    let from: MessageStatus[] = ['queued']
+    if (message.status === 'sending') {
+      // The previous attempt was cut short after it may have reached WhatsApp.
+      if (account.settings.uncertainPolicy === 'mark') {
+        logger.warn({ messageId: message.id }, 'send interrupted by a crash; marked uncertain')
+        await this.move(message.id, ['sending'], 'uncertain', {
+          error: {
+            code: 'SEND_INTERRUPTED',
+            message: 'The send was interrupted; it may or may not have been delivered',
+          },
+        })
+        return
+      }
+      from = ['sending']
+    } else if (message.status !== 'queued') {
+      return
+    }
+
+    const { transport } = accounts.transport(account.id)
+    const rate = account.settings.sendRatePerSecond
+    const wait = this.pacer.reserve(account.id, rate)
+    if (wait > 1000) {
+      this.pacer.release(account.id, rate)
+      throw new DelayError(wait)
+    }
+    if (wait > 0) await sleep(wait, signal)
+
+    if (!(await this.move(message.id, from, 'sending'))) return
+    try {
+      const { externalId } = await transport.send(
+        { messageId: message.id, to: message.phone, type: message.type, text: message.text ?? '' },
+        signal,
+      )
+      await this.move(message.id, ['sending'], 'sent', { externalId, error: null })
+    } catch (err) {
+      const lastAttempt = job.attempt >= job.maxAttempts
+      const error =
+        err instanceof TransportError
+          ? { code: err.code, message: err.message }
+          : { code: 'SEND_FAILED', message: err instanceof Error ? err.message : String(err) }
+      const retry = !(err instanceof TransportError) || err.retryable
+      if (retry && !lastAttempt) {
+        await this.move(message.id, ['sending'], 'queued', { error })
+        if (err instanceof TransportError && err.retryAfterMs)
+          throw new DelayError(err.retryAfterMs)
+        throw err
+      }
+      logger.warn({ messageId: message.id, error }, 'message failed')
+      await this.move(message.id, ['sending'], 'failed', { error })
+    }
+  }
+
+  private async move(
+    id: string,
+    from: readonly MessageStatus[],
+    to: MessageStatus,
+    extra?: Parameters<typeof repo.transition>[4],
+  ): Promise<Message | undefined> {
+    const message = await repo.transition(this.deps.db, { id }, from, to, extra)
+    if (message) this.deps.events.publish('message.status', message)
+    return message
+  }
+
+  private async publish(
+    type: 'message.received' | 'message.created',
+    id: string,
+  ): Promise<Message> {
+    const message = await this.get(id)
+    this.deps.events.publish(type, message)
+    return message
+  }
+
+  private sameRequest(earlier: Message, to: string, input: SendMessageInput): Message {
+    if (earlier.phone !== to || earlier.text !== input.text || earlier.type !== input.type) {
+      throw new AppError(
+        'IDEMPOTENCY_CONFLICT',
+        'This Idempotency-Key was used for a different message',
+      )
+    }
+    return earlier
+  }
+}
+
+class DuplicateInbound extends Error {}

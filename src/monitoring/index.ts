@@ -1,0 +1,2 @@
+export { Metrics } from './metrics.js'
+export { healthRoutes } from './health.routes.js'

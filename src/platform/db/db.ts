@@ -1,0 +1,81 @@
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import type { Database, Db, Dialect } from './schema.js'
+
+export interface DbHandle {
+  readonly db: Db
+  readonly dialect: Dialect
+  /** Checks that the database answers (for /readyz and `linda doctor`). */
+  ping(): Promise<void>
+  close(): Promise<void>
+  /** The raw SQLite connection, for online backups. Only in the sqlite dialect. */
+  readonly sqlite?: SqliteDatabase.Database
+}
+
+export interface OpenDbOptions {
+  /** postgres:// URL; when absent the SQLite file at `sqlitePath` is used. */
+  databaseUrl?: string
+  sqlitePath: string
+  /** Most connections the PostgreSQL pool may hold. */
+  poolSize?: number
+}
+
+const TIMESTAMPTZ_OID = 1184
+const TIMESTAMP_OID = 1114
+const INT8_OID = 20
+
+/** pg type parsers that hand back the same shapes as SQLite: ISO strings and numbers. */
+function pgTypes(): pg.CustomTypesConfig {
+  const parseTimestamp = pg.types.getTypeParser(TIMESTAMPTZ_OID)
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === TIMESTAMPTZ_OID || oid === TIMESTAMP_OID) {
+        return (value: string) => (parseTimestamp(value) as Date).toISOString()
+      }
+      if (oid === INT8_OID) return (value: string) => Number(value)
+      return pg.types.getTypeParser(oid, format)
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  }
+}
+
+export function openDb(options: OpenDbOptions): DbHandle {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: pgTypes(),
+    })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    return {
+      db,
+      dialect: 'postgres',
+      async ping() {
+        await pool.query('select 1')
+      },
+      async close() {
+        await db.destroy()
+      },
+    }
+  }
+
+  const sqlite = new SqliteDatabase(options.sqlitePath)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  // WAL with synchronous=NORMAL is durable against process crashes; a power cut may lose
+  // the last commits but never corrupts the database.
+  sqlite.pragma('synchronous = NORMAL')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    async ping() {
+      sqlite.prepare('select 1').get()
+    },
+    async close() {
+      await db.destroy()
+    },
+  }
+}

@@ -1,0 +1,33 @@
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
+import * as initial from './migrations/20261124000000_initial.js'
+
+/** Every migration, by name; names are timestamps so they sort in the order they apply. */
+const migrations: Record<string, Migration> = {
+  '20261124000000_initial': initial,
+}
+
+function migrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    migrationTableName: 'linda_migrations',
+    migrationLockTableName: 'linda_migrations_lock',
+  })
+}
+
+/** Brings the schema to the latest version; throws with the failing migration's name. */
+export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationResultSet> {
+  const result = await migrator(db as unknown as Kysely<unknown>).migrateToLatest()
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')
+    const cause = result.error instanceof Error ? result.error : new Error(String(result.error))
+    throw new Error(`Migration ${failed?.migrationName ?? '?'} failed: ${cause.message}`, { cause })
+  }
+  return result
+}
+
+/** Names of migrations not yet applied. */
+export async function pendingMigrations<T>(db: Kysely<T>): Promise<string[]> {
+  const all = await migrator(db as unknown as Kysely<unknown>).getMigrations()
+  return all.filter((m) => !m.executedAt).map((m) => m.name)
+}

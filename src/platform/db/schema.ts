@@ -1,0 +1,150 @@
+import type { ColumnType, Kysely, Transaction } from 'kysely'
+
+/**
+ * Table types of Linda's database, shared by both dialects. Times are ISO 8601 UTC
+ * strings (timestamptz on PostgreSQL, text on SQLite); flags are 0/1 integers; JSON
+ * columns are written as JSON text and read back through `fromJson`.
+ */
+type Json<T> = ColumnType<T | string, string, string>
+type Flag = ColumnType<number, number | undefined, number>
+type Time = string
+type NullableTime = string | null
+
+export interface AccountsTable {
+  id: string
+  name: string
+  transport: string
+  state: string
+  state_reason: string | null
+  settings: Json<Record<string, unknown>>
+  credentials: string | null
+  created_at: Time
+  updated_at: Time
+  deleted_at: NullableTime
+}
+
+export interface ContactsTable {
+  id: string
+  phone: string
+  name: string | null
+  language: string | null
+  tags: Json<string[]>
+  attributes: Json<Record<string, unknown>>
+  opted_out: Flag
+  opted_out_at: NullableTime
+  last_inbound_at: NullableTime
+  last_outbound_at: NullableTime
+  created_at: Time
+  updated_at: Time
+}
+
+export interface ConversationsTable {
+  id: string
+  account_id: string
+  contact_id: string
+  status: string
+  bot_paused: Flag
+  unread_count: ColumnType<number, number | undefined, number>
+  last_message_at: Time
+  last_inbound_at: NullableTime
+  created_at: Time
+  updated_at: Time
+}
+
+export interface MessagesTable {
+  id: string
+  account_id: string
+  conversation_id: string
+  contact_id: string
+  direction: 'in' | 'out'
+  type: string
+  text: string | null
+  payload: Json<Record<string, unknown>> | null
+  status: string
+  error: Json<{ code: string; message: string }> | null
+  external_id: string | null
+  idempotency_key: string | null
+  created_at: Time
+  updated_at: Time
+  sent_at: NullableTime
+  delivered_at: NullableTime
+  read_at: NullableTime
+}
+
+export interface JobsTable {
+  id: string
+  queue: string
+  payload: Json<unknown>
+  state: 'pending' | 'active' | 'completed' | 'dead'
+  priority: number
+  run_at: Time
+  attempts: number
+  max_attempts: number
+  dedupe_key: string | null
+  last_error: string | null
+  locked_until: NullableTime
+  created_at: Time
+  updated_at: Time
+  finished_at: NullableTime
+}
+
+export interface ApiKeysTable {
+  id: string
+  name: string
+  prefix: string
+  key_hash: string
+  role: string
+  created_at: Time
+  last_used_at: NullableTime
+  revoked_at: NullableTime
+}
+
+export interface RulesTable {
+  id: string
+  account_id: string | null
+  name: string
+  match: Json<Record<string, unknown>>
+  actions: Json<Record<string, unknown>[]>
+  priority: number
+  enabled: Flag
+  created_at: Time
+  updated_at: Time
+}
+
+export interface InstanceSettingsTable {
+  key: string
+  value: Json<unknown>
+  updated_at: Time
+}
+
+export interface Database {
+  accounts: AccountsTable
+  contacts: ContactsTable
+  conversations: ConversationsTable
+  messages: MessagesTable
+  jobs: JobsTable
+  api_keys: ApiKeysTable
+  rules: RulesTable
+  instance_settings: InstanceSettingsTable
+}
+
+export type Db = Kysely<Database>
+export type Trx = Transaction<Database>
+/** Anything that runs queries: the db or an open transaction. */
+export type Executor = Kysely<Database>
+
+export type Dialect = 'sqlite' | 'postgres'
+
+/** Reads a JSON column: PostgreSQL hands back objects, SQLite hands back text. */
+export function fromJson<T>(value: T | string | null): T | null {
+  if (value === null) return null
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value
+}
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value)
+}
+
+export function nowIso(): string {
+  return new Date().toISOString()
+}

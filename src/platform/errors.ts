@@ -1,0 +1,53 @@
+/**
+ * The catalogue of Linda's domain errors. Each code has one HTTP status and one title;
+ * services throw `AppError`s with these codes, and the one Fastify error handler maps
+ * them to problem+json. `docs/errors.md` lists the same codes (a test keeps them equal).
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON' },
+  UNAUTHORIZED: { status: 401, title: 'Authentication required' },
+  FORBIDDEN: { status: 403, title: 'Not allowed' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  ACCOUNT_NOT_FOUND: { status: 404, title: 'Account not found' },
+  MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found' },
+  RULE_NOT_FOUND: { status: 404, title: 'Rule not found' },
+  JOB_NOT_FOUND: { status: 404, title: 'Job not found' },
+  ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
+  ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
+  IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    title: 'The Idempotency-Key was already used with another request',
+  },
+  PHONE_INVALID: { status: 422, title: 'The phone number is not valid' },
+  BODY_TOO_LARGE: { status: 413, title: 'The body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+  NOT_READY: { status: 503, title: 'Not ready' },
+} as const satisfies Record<string, { status: number; title: string }>
+
+export type ErrorCode = keyof typeof errorCatalogue
+
+export interface FieldError {
+  /** Dotted path of the failing field, e.g. `body.to` or `query.limit`. */
+  path: string
+  message: string
+}
+
+export class AppError extends Error {
+  readonly status: number
+  readonly title: string
+
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    readonly errors?: FieldError[],
+  ) {
+    const entry = errorCatalogue[code]
+    super(detail ?? entry.title)
+    this.name = 'AppError'
+    this.status = entry.status
+    this.title = entry.title
+  }
+}

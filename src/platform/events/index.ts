@@ -1,0 +1,2 @@
+export * from './port.js'
+export { LocalEventBus } from './local-bus.js'

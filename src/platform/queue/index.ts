@@ -1,0 +1,2 @@
+export * from './port.js'
+export { SqlJobQueue, type SqlQueueOptions } from './sql-queue.js'

@@ -1,0 +1,444 @@
+import { sql, type Selectable } from 'kysely'
+import type { Logger } from '../logging.js'
+import { afterCommit, fromJson, nowIso, toJson, type Db, type Executor } from '../db/index.js'
+import type { JobsTable } from '../db/schema.js'
+import { newId } from '../ids.js'
+import {
+  backoffDelay,
+  DelayError,
+  jobStates,
+  UnrecoverableError,
+  type EnqueueOptions,
+  type Job,
+  type JobHandler,
+  type JobInfo,
+  type JobName,
+  type JobQueue,
+  type JobRegistry,
+  type JobState,
+  type WorkOptions,
+} from './port.js'
+
+export interface SqlQueueOptions {
+  db: Db
+  dialect: 'sqlite' | 'postgres'
+  logger: Logger
+  /** How often idle workers look for due jobs they were not woken for; default 1000 ms. */
+  pollIntervalMs?: number
+  /** How long a claimed job is held before another worker may take it over; default 5 min. */
+  lockMs?: number
+  /** Completed jobs are deleted after this long (dead letters are kept); default 24 h. */
+  retentionMs?: number
+  /** Backoff base for retries; default 1000 ms. */
+  retryBaseMs?: number
+  /** This process is the only one using the jobs table (embedded mode). */
+  exclusive?: boolean
+  /** Called after every finished attempt, for metrics. */
+  onSettled?: (name: string, outcome: 'completed' | 'retry' | 'dead', ms: number) => void
+}
+
+interface Worker {
+  name: string
+  handler: JobHandler<JobName>
+  concurrency: number
+  active: number
+  claiming: boolean
+  again: boolean
+  timer: NodeJS.Timeout | undefined
+}
+
+type Row = Pick<
+  Selectable<JobsTable>,
+  'id' | 'queue' | 'payload' | 'attempts' | 'max_attempts' | 'created_at' | 'priority' | 'run_at'
+>
+
+/**
+ * The local durable job queue: jobs live in the `jobs` table of Linda's own database, so
+ * enqueueing takes part in the caller's transaction. Workers are woken in-process the
+ * moment a job commits, and poll for delayed jobs and for jobs written by other processes.
+ */
+export class SqlJobQueue implements JobQueue {
+  private readonly workers = new Map<string, Worker>()
+  private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>()
+  private housekeeping: NodeJS.Timeout | undefined
+  private stopping = false
+  private started = false
+  private readonly pollIntervalMs: number
+  private readonly lockMs: number
+  private readonly retentionMs: number
+  private readonly retryBaseMs: number
+
+  constructor(private readonly options: SqlQueueOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000
+    this.lockMs = options.lockMs ?? 5 * 60_000
+    this.retentionMs = options.retentionMs ?? 24 * 3600_000
+    this.retryBaseMs = options.retryBaseMs ?? 1000
+  }
+
+  get running(): boolean {
+    return this.started && !this.stopping
+  }
+
+  async enqueue<N extends JobName>(
+    name: N,
+    data: JobRegistry[N],
+    options: EnqueueOptions = {},
+    executor: Executor = this.options.db,
+  ): Promise<string> {
+    const now = nowIso()
+    const runAt = options.runAt ? new Date(options.runAt).toISOString() : now
+    const id = newId()
+    const inserted = await executor
+      .insertInto('jobs')
+      .values({
+        id,
+        queue: name,
+        payload: toJson(data),
+        state: 'pending',
+        priority: options.priority ?? 0,
+        run_at: runAt,
+        attempts: 0,
+        max_attempts: options.maxAttempts ?? 5,
+        dedupe_key: options.dedupeKey ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['queue', 'dedupe_key'])
+          // Must repeat the partial index's predicate word for word (SQLite matches it as text).
+          .where(sql<boolean>`state in ('pending', 'active')`)
+          .doNothing(),
+      )
+      .returning('id')
+      .executeTakeFirst()
+    if (!inserted) {
+      const existing = await executor
+        .selectFrom('jobs')
+        .select('id')
+        .where('queue', '=', name)
+        .where('dedupe_key', '=', options.dedupeKey ?? null)
+        .where('state', 'in', ['pending', 'active'])
+        .executeTakeFirstOrThrow()
+      return existing.id
+    }
+    const delay = Date.parse(runAt) - Date.now()
+    afterCommit(executor, () => this.wake(name, delay))
+    return id
+  }
+
+  work<N extends JobName>(name: N, handler: JobHandler<N>, options: WorkOptions = {}): void {
+    if (this.workers.has(name)) throw new Error(`A worker for ${name} is already registered`)
+    this.workers.set(name, {
+      name,
+      handler: handler as unknown as JobHandler<JobName>,
+      concurrency: Math.max(1, options.concurrency ?? 1),
+      active: 0,
+      claiming: false,
+      again: false,
+      timer: undefined,
+    })
+    if (this.running) this.wake(name)
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    this.stopping = false
+    await this.recoverStalled(this.options.exclusive === true)
+    this.housekeeping = setInterval(() => void this.housekeep(), 30_000)
+    this.housekeeping.unref()
+    for (const name of this.workers.keys()) this.wake(name)
+  }
+
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.started || this.stopping) return
+    this.stopping = true
+    clearInterval(this.housekeeping)
+    for (const worker of this.workers.values()) clearTimeout(worker.timer)
+    const all = () => Promise.allSettled([...this.inFlight.values()].map((f) => f.done))
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = await Promise.race([
+      all().then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    if (timedOut) {
+      this.options.logger.warn(
+        { running: this.inFlight.size },
+        'queue drain timed out; aborting running jobs',
+      )
+      for (const f of this.inFlight.values()) f.abort.abort(new Error('queue stopping'))
+      await all()
+    }
+    this.started = false
+  }
+
+  async get(id: string): Promise<JobInfo | undefined> {
+    const row = await this.options.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) return undefined
+    return {
+      id: row.id,
+      name: row.queue,
+      state: row.state,
+      data: fromJson(row.payload),
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+      runAt: row.run_at,
+      lastError: row.last_error,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      finishedAt: row.finished_at,
+    }
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    const rows = await this.options.db
+      .selectFrom('jobs')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute()
+    const result = Object.fromEntries(jobStates.map((s) => [s, 0])) as Record<JobState, number>
+    for (const row of rows) result[row.state] = Number(row.n)
+    return result
+  }
+
+  /** Makes the worker of `name` look for jobs now, or after `delayMs`. */
+  private wake(name: string, delayMs = 0): void {
+    const worker = this.workers.get(name)
+    if (!worker || !this.running) return
+    if (delayMs > 5) {
+      this.schedule(worker, delayMs)
+      return
+    }
+    if (worker.claiming) {
+      worker.again = true
+      return
+    }
+    void this.claim(worker)
+  }
+
+  private schedule(worker: Worker, delayMs: number): void {
+    const due = Date.now() + delayMs
+    const current = (worker.timer as unknown as { due?: number } | undefined)?.due
+    if (worker.timer && current !== undefined && current <= due) return
+    clearTimeout(worker.timer)
+    const timer = setTimeout(
+      () => {
+        worker.timer = undefined
+        this.wake(worker.name)
+      },
+      Math.max(0, delayMs),
+    )
+    timer.unref()
+    Object.assign(timer, { due })
+    worker.timer = timer
+  }
+
+  private async claim(worker: Worker): Promise<void> {
+    worker.claiming = true
+    try {
+      do {
+        worker.again = false
+        const free = worker.concurrency - worker.active
+        if (free <= 0 || !this.running) break
+        const jobs = await this.claimBatch(worker.name, free)
+        for (const row of jobs) this.run(worker, row)
+        if (jobs.length === free) worker.again = true
+      } while (worker.again && this.running)
+    } catch (err) {
+      this.options.logger.error({ err, queue: worker.name }, 'claiming jobs failed')
+    } finally {
+      worker.claiming = false
+    }
+    if (this.running) void this.scheduleNext(worker)
+  }
+
+  /** Sets the worker's timer to the next delayed job, or the poll interval. */
+  private async scheduleNext(worker: Worker): Promise<void> {
+    if (worker.active >= worker.concurrency) return
+    let delay = this.pollIntervalMs
+    try {
+      const next = await this.options.db
+        .selectFrom('jobs')
+        .select('run_at')
+        .where('queue', '=', worker.name)
+        .where('state', '=', 'pending')
+        .orderBy('run_at')
+        .limit(1)
+        .executeTakeFirst()
+      if (next) delay = Math.min(delay, Math.max(0, Date.parse(next.run_at) - Date.now()))
+    } catch (err) {
+      this.options.logger.error({ err, queue: worker.name }, 'reading the next job time failed')
+    }
+    if (this.running) this.schedule(worker, delay)
+  }
+
+  private async claimBatch(name: string, limit: number): Promise<Row[]> {
+    const now = nowIso()
+    const lockedUntil = new Date(Date.now() + this.lockMs).toISOString()
+    const { db, dialect } = this.options
+    const rows = await db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'active',
+        attempts: eb('attempts', '+', 1),
+        locked_until: lockedUntil,
+        updated_at: now,
+      }))
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('jobs')
+          .select('id')
+          .where('queue', '=', name)
+          .where('state', '=', 'pending')
+          .where('run_at', '<=', now)
+          .orderBy('priority', 'desc')
+          .orderBy('run_at')
+          .orderBy('id')
+          .limit(limit)
+          .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked()),
+      )
+      .where('state', '=', 'pending')
+      .returning([
+        'id',
+        'queue',
+        'payload',
+        'attempts',
+        'max_attempts',
+        'created_at',
+        'priority',
+        'run_at',
+      ])
+      .execute()
+    return rows.sort(
+      (a, b) =>
+        b.priority - a.priority || a.run_at.localeCompare(b.run_at) || a.id.localeCompare(b.id),
+    )
+  }
+
+  private run(worker: Worker, row: Row): void {
+    worker.active++
+    const abort = new AbortController()
+    const job: Job = {
+      id: row.id,
+      name: row.queue as JobName,
+      data: fromJson(row.payload) as Job['data'],
+      attempt: row.attempts,
+      maxAttempts: row.max_attempts,
+      createdAt: row.created_at,
+    }
+    const started = performance.now()
+    const done = (async () => {
+      try {
+        await worker.handler(job, abort.signal)
+        await this.settle(row.id, { state: 'completed' })
+        this.options.onSettled?.(worker.name, 'completed', performance.now() - started)
+      } catch (err) {
+        await this.fail(worker, job, err, performance.now() - started)
+      }
+    })()
+      .catch((err: unknown) => {
+        this.options.logger.error(
+          { err, jobId: row.id, queue: worker.name },
+          'settling a job failed',
+        )
+      })
+      .finally(() => {
+        worker.active--
+        this.inFlight.delete(row.id)
+        this.wake(worker.name)
+      })
+    this.inFlight.set(row.id, { done, abort })
+  }
+
+  private async fail(worker: Worker, job: Job, err: unknown, ms: number): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err)
+    if (err instanceof DelayError) {
+      await this.settle(job.id, {
+        state: 'pending',
+        runAt: new Date(Date.now() + err.delayMs).toISOString(),
+        lastError: message,
+        refundAttempt: true,
+      })
+      this.wake(worker.name, err.delayMs)
+      this.options.onSettled?.(worker.name, 'retry', ms)
+      return
+    }
+    const dead = err instanceof UnrecoverableError || job.attempt >= job.maxAttempts
+    const log = { err, jobId: job.id, queue: worker.name, attempt: job.attempt }
+    if (dead) {
+      this.options.logger.error(log, 'job failed for good; kept as a dead letter')
+      await this.settle(job.id, { state: 'dead', lastError: message })
+      this.options.onSettled?.(worker.name, 'dead', ms)
+      return
+    }
+    const delay = backoffDelay(job.attempt, this.retryBaseMs)
+    this.options.logger.warn({ ...log, retryInMs: delay }, 'job failed; will retry')
+    await this.settle(job.id, {
+      state: 'pending',
+      runAt: new Date(Date.now() + delay).toISOString(),
+      lastError: message,
+    })
+    this.wake(worker.name, delay)
+    this.options.onSettled?.(worker.name, 'retry', ms)
+  }
+
+  private async settle(
+    id: string,
+    change: { state: JobState; runAt?: string; lastError?: string; refundAttempt?: boolean },
+  ): Promise<void> {
+    const now = nowIso()
+    const finished = change.state === 'completed' || change.state === 'dead'
+    await this.options.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: change.state,
+        locked_until: null,
+        updated_at: now,
+        ...(change.runAt ? { run_at: change.runAt } : {}),
+        ...(change.lastError !== undefined ? { last_error: change.lastError.slice(0, 2000) } : {}),
+        ...(finished ? { finished_at: now } : {}),
+        ...(change.refundAttempt ? { attempts: eb('attempts', '-', 1) } : {}),
+      }))
+      .where('id', '=', id)
+      .execute()
+  }
+
+  /**
+   * Puts jobs held by a dead worker back in line. In exclusive (embedded) mode every
+   * active job belongs to a previous run of this process; otherwise only expired locks.
+   */
+  private async recoverStalled(all: boolean): Promise<void> {
+    const now = nowIso()
+    const result = await this.options.db
+      .updateTable('jobs')
+      .set({ state: 'pending', locked_until: null, updated_at: now })
+      .where('state', '=', 'active')
+      .$if(!all, (qb) => qb.where('locked_until', '<', now))
+      .executeTakeFirst()
+    const n = Number(result.numUpdatedRows)
+    if (n > 0)
+      this.options.logger.warn({ jobs: n }, 'picked up jobs left running by a stopped worker')
+  }
+
+  private async housekeep(): Promise<void> {
+    try {
+      await this.recoverStalled(false)
+      const before = new Date(Date.now() - this.retentionMs).toISOString()
+      await this.options.db
+        .deleteFrom('jobs')
+        .where('state', '=', 'completed')
+        .where('finished_at', '<', before)
+        .execute()
+    } catch (err) {
+      this.options.logger.error({ err }, 'queue housekeeping failed')
+    }
+  }
+}

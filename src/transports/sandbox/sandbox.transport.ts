@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto'
+import { sleep } from '../../platform/sleep.js'
+import {
+  TransportError,
+  type InboundMessage,
+  type OutboundMessage,
+  type Transport,
+  type TransportCapabilities,
+  type TransportListener,
+} from '../port.js'
+import type { SandboxSettings } from './sandbox.settings.js'
+
+export interface SandboxInbound {
+  from: string
+  text: string
+  /** The message's id on the simulated network; generated when absent. */
+  id?: string
+}
+
+/**
+ * A simulated WhatsApp network inside Linda. Virtual contacts write through `receive`;
+ * what the account sends is "delivered" and "read" after the configured delays, or
+ * fails at the configured rate, so every path of the pipeline can be watched without a
+ * phone.
+ */
+export class SandboxTransport implements Transport {
+  readonly kind = 'sandbox' as const
+  readonly capabilities: TransportCapabilities = {
+    send: ['text'],
+    receipts: true,
+    pairing: 'none',
+    templatesRequired: false,
+  }
+  private connected = false
+  private readonly timers = new Set<NodeJS.Timeout>()
+
+  constructor(
+    private readonly listener: TransportListener,
+    private readonly settings: SandboxSettings,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async connect(): Promise<void> {
+    this.connected = true
+    this.listener.state('connected')
+  }
+
+  async disconnect(): Promise<void> {
+    this.connected = false
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+    this.listener.state('disconnected')
+  }
+
+  /** A virtual contact writes to the account. */
+  async receive(input: SandboxInbound): Promise<{ messageId: string; duplicate: boolean }> {
+    if (!this.connected) {
+      throw new TransportError('SANDBOX_DISCONNECTED', 'The sandbox account is not connected', true)
+    }
+    const message: InboundMessage = {
+      externalId: input.id ?? `sbx-in-${randomUUID()}`,
+      from: input.from,
+      type: 'text',
+      text: input.text,
+      timestamp: new Date().toISOString(),
+    }
+    return this.listener.inbound(message)
+  }
+
+  async send(message: OutboundMessage, signal: AbortSignal): Promise<{ externalId: string }> {
+    signal.throwIfAborted()
+    if (!this.connected) {
+      throw new TransportError('SANDBOX_DISCONNECTED', 'The sandbox account is not connected', true)
+    }
+    if (this.settings.sendLatencyMs > 0) await sleep(this.settings.sendLatencyMs, signal)
+    if (this.settings.failureRate > 0 && this.random() < this.settings.failureRate) {
+      throw new TransportError('SANDBOX_INJECTED_FAILURE', 'Injected failure (sandbox)', false)
+    }
+    const externalId = `sbx-out-${randomUUID()}`
+    this.later(this.settings.deliveredAfterMs, () =>
+      this.receipt(externalId, 'delivered').then(() =>
+        this.later(this.settings.readAfterMs, () => this.receipt(externalId, 'read')),
+      ),
+    )
+    return { externalId }
+  }
+
+  private async receipt(externalId: string, status: 'delivered' | 'read'): Promise<void> {
+    await this.listener.status({ externalId, status, timestamp: new Date().toISOString() })
+  }
+
+  private later(delayMs: number | null, fn: () => Promise<void>): void {
+    if (delayMs === null || !this.connected) return
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      fn().catch(() => {
+        // A receipt for a message Linda no longer knows is dropped, as WhatsApp would.
+      })
+    }, delayMs)
+    this.timers.add(timer)
+  }
+}
