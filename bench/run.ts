@@ -1,0 +1,68 @@
+// `npm run bench`: runs the benchmarks, prints a table and writes bench/results/*.json.
+// Options: --quick (smaller runs, for a smoke check).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { benchIdleRss } from './idle-rss.js'
+import { benchInboundPipeline } from './inbound-pipeline.js'
+
+const quick = process.argv.includes('--quick')
+const log = (line: string) => process.stderr.write(`  … ${line}\n`)
+
+const targets = { messagesPerSecond: 3000, p99Ms: 50, idleRssMb: 100 }
+
+const pipeline = await benchInboundPipeline({
+  throughputMessages: quick ? 5000 : 30_000,
+  latencyRate: 3000,
+  latencySeconds: quick ? 3 : 10,
+  log,
+})
+const idle = await benchIdleRss(quick ? 2000 : 5000)
+
+const rows: Array<[string, string, string, boolean]> = [
+  [
+    'sustained throughput',
+    `${pipeline.throughput.messagesPerSecond} msg/s`,
+    `≥ ${targets.messagesPerSecond}`,
+    pipeline.throughput.messagesPerSecond >= targets.messagesPerSecond,
+  ],
+  [
+    `latency p50 @ ${pipeline.latency.achievedRate}/s`,
+    `${pipeline.latency.p50Ms} ms`,
+    '',
+    true,
+  ],
+  ['latency p95', `${pipeline.latency.p95Ms} ms`, '', true],
+  [
+    'latency p99 (inbound → sent)',
+    `${pipeline.latency.p99Ms} ms`,
+    `< ${targets.p99Ms}`,
+    pipeline.latency.p99Ms < targets.p99Ms,
+  ],
+  ['latency max', `${pipeline.latency.maxMs} ms`, '', true],
+  ['peak RSS (bench process)', `${pipeline.peakRssMb} MB`, '', true],
+  ['idle RSS (linda start)', `${idle.idleRssMb} MB`, `< ${targets.idleRssMb}`, idle.idleRssMb < targets.idleRssMb],
+]
+
+const width = [32, 16, 10]
+process.stdout.write(`\nInbound pipeline (SQLite, sandbox, ${cpus().length} cores, Node ${process.version})\n`)
+process.stdout.write(`${'metric'.padEnd(width[0]!)}${'measured'.padEnd(width[1]!)}${'target'.padEnd(width[2]!)}\n`)
+for (const [metric, value, target, ok] of rows) {
+  process.stdout.write(
+    `${metric.padEnd(width[0]!)}${value.padEnd(width[1]!)}${target.padEnd(width[2]!)}${target ? (ok ? 'ok' : 'MISSED') : ''}\n`,
+  )
+}
+
+const result = {
+  benchmark: 'inbound-pipeline',
+  at: new Date().toISOString(),
+  quick,
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  targets,
+  ...pipeline,
+  ...idle,
+}
+mkdirSync('bench/results', { recursive: true })
+const file = `bench/results/inbound-pipeline-${result.at.replace(/[:.]/g, '-')}.json`
+writeFileSync(file, JSON.stringify(result, null, 2) + '\n')
+writeFileSync('bench/results/inbound-pipeline-latest.json', JSON.stringify(result, null, 2) + '\n')
+process.stdout.write(`\nwritten to ${file}\n`)

@@ -1,0 +1,57 @@
+import type { QueryClient } from '@tanstack/react-query'
+import { queryKeys } from './queryKeys'
+import type { Account, LindaEvent, Message, MessageStatus, Page } from './types'
+
+/** Folds one event from the stream into the TanStack Query cache. */
+export function applyEvent(queryClient: QueryClient, event: LindaEvent): void {
+  if (event.type === 'account.state') {
+    queryClient.setQueryData<Page<Account>>(queryKeys.accounts, (page) =>
+      page ? { ...page, items: upsertAccount(page.items, event.data) } : page,
+    )
+    return
+  }
+
+  const message = event.data
+  const key = queryKeys.conversation(message.accountId, message.phone)
+  // Only conversations somebody is looking at are cached; others are fetched fresh when opened.
+  queryClient.setQueryData<Page<Message>>(key, (page) =>
+    page ? { ...page, items: upsertMessage(page.items, message) } : page,
+  )
+}
+
+function upsertAccount(accounts: Account[], account: Account): Account[] {
+  const exists = accounts.some((item) => item.id === account.id)
+  if (!exists) return [...accounts, account]
+  return accounts.map((item) =>
+    item.id === account.id && account.updatedAt >= item.updatedAt ? account : item,
+  )
+}
+
+const statusRank: Record<MessageStatus, number> = {
+  received: 0,
+  queued: 1,
+  sending: 2,
+  uncertain: 3,
+  sent: 4,
+  delivered: 5,
+  read: 6,
+  failed: 6,
+}
+
+function isNewer(candidate: Message, current: Message): boolean {
+  const candidateTime = Date.parse(candidate.updatedAt)
+  const currentTime = Date.parse(current.updatedAt)
+  if (candidateTime !== currentTime) return candidateTime > currentTime
+  return statusRank[candidate.status] >= statusRank[current.status]
+}
+
+/** Inserts or replaces a message in a newest-first list, never moving a status backwards. */
+export function upsertMessage(messages: Message[], message: Message): Message[] {
+  const index = messages.findIndex((item) => item.id === message.id)
+  if (index === -1) {
+    return [message, ...messages].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+  }
+  const current = messages[index]
+  if (current && !isNewer(message, current)) return messages
+  return messages.with(index, message)
+}

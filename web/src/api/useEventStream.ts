@@ -1,0 +1,93 @@
+import { useQueryClient } from '@tanstack/react-query'
+import { useEffect, useEffectEvent, useState } from 'react'
+import { applyEvent } from './cache'
+import { queryKeys } from './queryKeys'
+import type { LindaEvent } from './types'
+
+export type StreamStatus = 'connecting' | 'live' | 'offline'
+
+const firstRetryMs = 1_000
+const maxRetryMs = 30_000
+
+function eventsUrl(): string {
+  const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${protocol}//${window.location.host}/api/v1/events`
+}
+
+function parseEvent(raw: unknown): LindaEvent | null {
+  if (typeof raw !== 'string') return null
+  try {
+    const frame = JSON.parse(raw) as Partial<LindaEvent>
+    if (typeof frame.type !== 'string' || typeof frame.data !== 'object' || !frame.data) return null
+    return frame as LindaEvent
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Keeps a WebSocket to Linda's event stream open while signed in, folding events into the query
+ * cache. Reconnects with exponential backoff and refetches after each connect, since events may
+ * have been missed while no socket was open.
+ */
+export function useEventStream(apiKey: string): StreamStatus {
+  const queryClient = useQueryClient()
+  const [status, setStatus] = useState<StreamStatus>('connecting')
+
+  const handleEvent = useEffectEvent((event: LindaEvent) => {
+    applyEvent(queryClient, event)
+  })
+
+  // Events sent while no socket was open are lost, so catch up on every (re)connect.
+  const handleConnected = useEffectEvent(() => {
+    void queryClient.invalidateQueries({ queryKey: queryKeys.accounts })
+    void queryClient.invalidateQueries({ queryKey: queryKeys.allMessages })
+  })
+
+  useEffect(() => {
+    let socket: WebSocket | null = null
+    let retryTimer: ReturnType<typeof setTimeout> | undefined
+    let attempt = 0
+    let stopped = false
+
+    function connect() {
+      socket = new WebSocket(eventsUrl(), ['linda.v1', `bearer.${apiKey}`])
+
+      socket.addEventListener('open', () => {
+        handleConnected()
+        attempt = 0
+        setStatus('live')
+      })
+
+      socket.addEventListener('message', (message: MessageEvent) => {
+        const event = parseEvent(message.data)
+        if (event) handleEvent(event)
+      })
+
+      socket.addEventListener('close', () => {
+        socket = null
+        if (stopped) return
+        setStatus('offline')
+        const delay = Math.min(maxRetryMs, firstRetryMs * 2 ** attempt)
+        attempt += 1
+        retryTimer = setTimeout(
+          () => {
+            setStatus('connecting')
+            connect()
+          },
+          delay * (0.75 + Math.random() * 0.5),
+        )
+      })
+    }
+
+    connect()
+
+    return () => {
+      stopped = true
+      clearTimeout(retryTimer)
+      socket?.close(1000, 'signed out')
+    }
+  }, [apiKey])
+
+  return status
+}

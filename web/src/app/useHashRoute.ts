@@ -1,0 +1,29 @@
+import { useSyncExternalStore } from 'react'
+
+export type Route = { page: 'home' } | { page: 'account'; accountId: string }
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('hashchange', onChange)
+  return () => window.removeEventListener('hashchange', onChange)
+}
+
+function readHash(): string {
+  return window.location.hash
+}
+
+export function parseRoute(hash: string): Route {
+  const match = /^#\/accounts\/([^/]+)$/.exec(hash)
+  if (match?.[1]) {
+    try {
+      return { page: 'account', accountId: decodeURIComponent(match[1]) }
+    } catch {
+      return { page: 'home' }
+    }
+  }
+  return { page: 'home' }
+}
+
+/** The dashboard's only routing: `#/accounts/<id>` selects an account. */
+export function useHashRoute(): Route {
+  return parseRoute(useSyncExternalStore(subscribe, readHash))
+}
