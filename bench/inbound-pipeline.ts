@@ -56,7 +56,8 @@ class Tracker {
     if (this.started.size === 0) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${this.started.size} replies still not sent after ${timeoutMs} ms`)),
+        () =>
+          reject(new Error(`${this.started.size} replies still not sent after ${timeoutMs} ms`)),
         timeoutMs,
       )
       this.waiters.push(() => {
@@ -127,7 +128,10 @@ export async function benchInboundPipeline(options: {
     const pending: Array<Promise<unknown>> = []
     await new Promise<void>((resolve) => {
       const tick = () => {
-        const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * options.latencyRate))
+        const due = Math.min(
+          total,
+          Math.floor(((performance.now() - start) / 1000) * options.latencyRate),
+        )
         while (sent < due) {
           sent++
           pending.push(send(paced))

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs Linda's TypeScript sources directly (tsx compiles them on load).
-import { register } from 'tsx/esm/api'
+// Linda's command line. Runs the compiled server, compiling src/ first when it changed.
+import { ensureServerBuilt } from './build-server.js'
 
-register()
-await import('../src/main.ts')
+process.setSourceMapsEnabled(true)
+await ensureServerBuilt()
+await import('../dist/server/main.js')

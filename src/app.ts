@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { AccountsService, accountsRoutes } from './accounts/index.js'
 import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
@@ -13,6 +13,7 @@ import { lockDataDir } from './platform/instance-lock.js'
 import { createLogger, type Logger } from './platform/logging.js'
 import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
 import { ApiKeysService, apiKeysRoutes } from './users/index.js'
+import { packageRoot } from './paths.js'
 import { version } from './version.js'
 
 export interface AppOptions {
@@ -46,7 +47,7 @@ export interface Linda {
   stop(): Promise<void>
 }
 
-const defaultWebRoot = fileURLToPath(new URL('../dist/web', import.meta.url))
+const defaultWebRoot = join(packageRoot, 'dist', 'web')
 
 /** The composition root: builds every module from the config. Nothing else wires modules. */
 export async function createLinda(config: Config, options: AppOptions = {}): Promise<Linda> {
@@ -56,7 +57,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   const releaseLock = config.dialect === 'sqlite' ? lockDataDir(config.dataDir) : () => {}
   let db: DbHandle | undefined
   try {
-    db = openDb({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath })
+    db = await openDb({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath })
     await migrateToLatest(db.db)
   } catch (err) {
     await db?.close()

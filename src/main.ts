@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander'
 import { createLinda } from './app.js'
-import { backup, restore } from './cli/backup.js'
-import { doctor } from './cli/doctor.js'
 import { ensureDashboardBuilt } from './cli/web.js'
 import { ConfigError, ensureDataDir, loadConfig, type ConfigFlags } from './config.js'
 import { migrateToLatest, openDb } from './platform/db/index.js'
@@ -72,7 +70,11 @@ async function start(options: Record<string, unknown>): Promise<void> {
 async function migrate(options: Record<string, unknown>): Promise<void> {
   const config = loadConfig(flagsOf(options))
   if (config.dialect === 'sqlite') ensureDataDir(config)
-  const db = openDb({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 1 })
+  const db = await openDb({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    poolSize: 1,
+  })
   try {
     const result = await migrateToLatest(db.db)
     const applied = result.results ?? []
@@ -86,7 +88,11 @@ async function migrate(options: Record<string, unknown>): Promise<void> {
 async function createApiKey(options: Record<string, unknown>): Promise<void> {
   const config = loadConfig(flagsOf(options))
   if (config.dialect === 'sqlite') ensureDataDir(config)
-  const db = openDb({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 1 })
+  const db = await openDb({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    poolSize: 1,
+  })
   try {
     await migrateToLatest(db.db)
     const { record, key } = await new ApiKeysService(db.db).create(
@@ -101,6 +107,7 @@ async function createApiKey(options: Record<string, unknown>): Promise<void> {
 }
 
 async function runDoctor(options: Record<string, unknown>): Promise<void> {
+  const { doctor } = await import('./cli/doctor.js')
   const findings = await doctor(flagsOf(options))
   for (const f of findings) {
     const mark = f.ok === true ? 'ok  ' : f.ok === 'warn' ? 'warn' : 'FAIL'
@@ -144,6 +151,7 @@ withConfigOptions(
     .description('Copy the SQLite database to FILE (safe while Linda runs)')
     .argument('<file>', 'where to write the backup'),
 ).action(async (file: string, options: Record<string, unknown>) => {
+  const { backup } = await import('./cli/backup.js')
   await backup(loadConfig(flagsOf(options)), file, out)
 })
 
@@ -152,7 +160,8 @@ withConfigOptions(
     .command('restore')
     .description('Replace the SQLite database with a backup (Linda must be stopped)')
     .argument('<file>', 'a file written by `linda backup`'),
-).action((file: string, options: Record<string, unknown>) => {
+).action(async (file: string, options: Record<string, unknown>) => {
+  const { restore } = await import('./cli/backup.js')
   restore(loadConfig(flagsOf(options)), file, out)
 })
 

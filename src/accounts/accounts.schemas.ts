@@ -49,8 +49,26 @@ export const createAccountBody = z.object({
 
 export type CreateAccountInput = z.output<typeof createAccountBody>
 
+/**
+ * A change to an account's settings: only the keys given change. (`partial()` would fill in
+ * every default, so changing one setting would reset all the others.)
+ */
+const sandboxShape = sandboxSettingsSchema.shape
+export const accountSettingsChange = z.object({
+  sendRatePerSecond: accountSettingsSchema.shape.sendRatePerSecond.unwrap().optional(),
+  uncertainPolicy: accountSettingsSchema.shape.uncertainPolicy.unwrap().optional(),
+  sandbox: z
+    .object({
+      sendLatencyMs: sandboxShape.sendLatencyMs.unwrap().optional(),
+      deliveredAfterMs: sandboxShape.deliveredAfterMs.unwrap().optional(),
+      readAfterMs: sandboxShape.readAfterMs.unwrap().optional(),
+      failureRate: sandboxShape.failureRate.unwrap().optional(),
+    })
+    .optional(),
+})
+
 export const updateAccountBody = z
-  .object({ name, settings: accountSettingsSchema.partial() })
+  .object({ name, settings: accountSettingsChange })
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'give at least one field to change')
 

@@ -19,7 +19,7 @@ import {
   type UpdateAccountInput,
 } from './accounts.schemas.js'
 
-declare module '../platform/events/index.js' {
+declare module '../platform/events/port.js' {
   interface EventRegistry {
     'account.state': Account
   }
@@ -78,7 +78,11 @@ export class AccountsService {
     const settings =
       change.settings === undefined
         ? undefined
-        : accountSettingsSchema.parse({ ...current.settings, ...change.settings })
+        : accountSettingsSchema.parse({
+            ...current.settings,
+            ...change.settings,
+            sandbox: { ...current.settings.sandbox, ...change.settings.sandbox },
+          })
     const updated = await repo.updateAccount(this.deps.db, id, { name: change.name, settings })
     if (!updated) throw new AppError('ACCOUNT_NOT_FOUND', `No account has the id ${id}`)
     const live = this.running.get(id)
@@ -152,6 +156,11 @@ export class AccountsService {
     return live
   }
 
+  /** The account as its running transport knows it (kept current), without a query. */
+  live(id: string): Account | undefined {
+    return this.running.get(id)?.account
+  }
+
   /** The simulated network of a sandbox account. */
   async sandbox(id: string): Promise<SandboxTransport> {
     const account = await this.get(id)
@@ -189,10 +198,15 @@ export class AccountsService {
   }
 
   private buildTransport(account: Account): Transport {
+    let transport: Transport | undefined
     const listener: TransportListener = {
       inbound: (message) => this.deps.inbox.inbound(this.current(account), message),
       status: (update) => this.deps.inbox.status(this.current(account), update),
       state: (state, reason) => {
+        // A transport that was stopped is no longer the running one: its "disconnected" is
+        // not recorded, so stopAll() leaves each account's state for the next start (and
+        // stopTransport() records the state itself).
+        if (this.running.get(account.id)?.transport !== transport) return
         void this.recordState(account.id, state, reason ?? null).catch((err: unknown) => {
           this.deps.logger.error({ err, accountId: account.id }, 'recording account state failed')
         })
@@ -200,7 +214,8 @@ export class AccountsService {
     }
     switch (account.transport) {
       case 'sandbox':
-        return new SandboxTransport(listener, account.settings.sandbox)
+        transport = new SandboxTransport(listener, account.settings.sandbox)
+        return transport
       case 'cloud':
       case 'baileys':
         throw new AppError(

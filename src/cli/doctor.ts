@@ -1,10 +1,10 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { ConfigError, loadConfig, secretKeyFile, type Config, type ConfigFlags } from '../config.js'
 import { openDb, pendingMigrations } from '../platform/db/index.js'
 import { runningInstance } from '../platform/instance-lock.js'
+import { packageRoot } from '../paths.js'
 
 export interface Finding {
   ok: boolean | 'warn'
@@ -104,7 +104,7 @@ async function checkDatabase(config: Config): Promise<Finding> {
       fix: 'It is created on first start, or with `linda migrate`',
     }
   }
-  const handle = openDb({
+  const handle = await openDb({
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
     poolSize: 1,
@@ -149,7 +149,7 @@ async function checkPort(config: Config): Promise<Finding> {
 }
 
 function checkDashboard(): Finding {
-  const built = existsSync(fileURLToPath(new URL('../../dist/web/index.html', import.meta.url)))
+  const built = existsSync(join(packageRoot, 'dist', 'web', 'index.html'))
   return {
     ok: built ? true : 'warn',
     check: 'dashboard',

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { packageRoot } from '../paths.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
+const root = `${packageRoot}/`
 
 /** Builds the dashboard into dist/web when it is not built yet. Returns false if it could not. */
 export function ensureDashboardBuilt(log: (line: string) => void): boolean {

@@ -14,9 +14,24 @@ const reasons: Record<string, string> = {
  * `defaultCountry`; the number must have a possible length for its country. Throws PHONE_INVALID with the reason and the field it came from.
  */
 export function normalizePhone(input: string, field: string, defaultCountry?: CountryCode): string {
+  const key = `${defaultCountry ?? ''}|${input}`
+  const known = recent.get(key)
+  if (known !== undefined) return known
+  const normalized = parse(input, field, defaultCountry)
+  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!)
+  recent.set(key, normalized)
+  return normalized
+}
+
+/** The same numbers come back all day; parsing one costs more than a map lookup. */
+const recent = new Map<string, string>()
+const RECENT_LIMIT = 10_000
+
+function parse(input: string, field: string, defaultCountry?: CountryCode): string {
   let reason: string
   try {
-    const parsed = parsePhoneNumberWithError(input, { defaultCountry, extract: false })
+    // Without extraction the parser rejects leading whitespace (pasted or CSV numbers).
+    const parsed = parsePhoneNumberWithError(input.trim(), { defaultCountry, extract: false })
     // "Possible" (the right length for its country) rather than "valid": WhatsApp is the
     // judge of whether a number exists, and test numbers such as +1 555 0… must pass.
     if (parsed.isPossible()) return parsed.number

@@ -28,8 +28,10 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
 }
 
 function fieldPath(context: string, instancePath: string): string {
+  // Fastify calls the query string "querystring"; paths say `query.limit` (see FieldError).
+  const where = context === 'querystring' ? 'query' : context
   const rest = instancePath.replace(/^\//, '').replaceAll('/', '.')
-  return rest ? `${context}.${rest}` : context
+  return rest ? `${where}.${rest}` : where
 }
 
 /** Maps a Fastify error code to Linda's catalogue, for errors raised before our handlers. */

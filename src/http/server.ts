@@ -43,7 +43,8 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
     // A request id on every log line: the caller's X-Request-Id when sane, else a new one.
-    requestIdHeader: 'x-request-id',
+    // requestIdHeader off: with it set Fastify takes the header as is and never calls genReqId.
+    requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
@@ -72,6 +73,17 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     crossOriginEmbedderPolicy: false,
   })
 
+  // Before the auth hook: the plugin's own onRequest hook marks upgrade requests, so that a
+  // refused upgrade (401) has its socket closed; after it, refused sockets stayed open and
+  // kept close() waiting forever.
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      handleProtocols: (protocols: Set<string>) =>
+        protocols.has(eventsProtocol) ? eventsProtocol : false,
+    },
+  })
+
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
@@ -92,14 +104,6 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
       },
       'request completed',
     )
-  })
-
-  await app.register(fastifyWebsocket, {
-    options: {
-      maxPayload: 64 * 1024,
-      handleProtocols: (protocols: Set<string>) =>
-        protocols.has(eventsProtocol) ? eventsProtocol : false,
-    },
   })
 
   await app.register(fastifySwagger, {

@@ -10,7 +10,7 @@ import { newId } from '../platform/ids.js'
 import type { MessageType } from '../transports/index.js'
 import type { Message, MessageStatus } from './messages.schemas.js'
 
-type Row = Selectable<MessagesTable> & { phone: string }
+type Row = Selectable<MessagesTable>
 
 function toMessage(row: Row): Message {
   return {
@@ -34,11 +34,7 @@ function toMessage(row: Row): Message {
 }
 
 function selectMessages(db: Executor) {
-  return db
-    .selectFrom('messages')
-    .innerJoin('contacts', 'contacts.id', 'messages.contact_id')
-    .selectAll('messages')
-    .select('contacts.phone')
+  return db.selectFrom('messages').selectAll()
 }
 
 /** The conversation of an account with a contact, created when new, touched by a message. */
@@ -100,6 +96,8 @@ export interface NewMessage {
   accountId: string
   conversationId: string
   contactId: string
+  /** The contact's number, E.164. */
+  phone: string
   direction: 'in' | 'out'
   type: MessageType
   text: string | null
@@ -110,10 +108,10 @@ export interface NewMessage {
 }
 
 /**
- * Stores a message; returns its id, or undefined when one with the same external id or
+ * Stores a message; returns it, or undefined when one with the same external id or
  * idempotency key is already stored for the account.
  */
-export async function insertMessage(db: Executor, m: NewMessage): Promise<string | undefined> {
+export async function insertMessage(db: Executor, m: NewMessage): Promise<Message | undefined> {
   const now = nowIso()
   const row = await db
     .insertInto('messages')
@@ -122,6 +120,7 @@ export async function insertMessage(db: Executor, m: NewMessage): Promise<string
       account_id: m.accountId,
       conversation_id: m.conversationId,
       contact_id: m.contactId,
+      phone: m.phone,
       direction: m.direction,
       type: m.type,
       text: m.text,
@@ -132,9 +131,9 @@ export async function insertMessage(db: Executor, m: NewMessage): Promise<string
       updated_at: now,
     })
     .onConflict((oc) => oc.doNothing())
-    .returning('id')
+    .returningAll()
     .executeTakeFirst()
-  return row?.id
+  return row && toMessage(row)
 }
 
 export async function findByIdempotencyKey(
@@ -177,7 +176,7 @@ export async function listMessages(
     .$if(filter.conversationId !== undefined, (q) =>
       q.where('messages.conversation_id', '=', filter.conversationId!),
     )
-    .$if(filter.phone !== undefined, (q) => q.where('contacts.phone', '=', filter.phone!))
+    .$if(filter.phone !== undefined, (q) => q.where('messages.phone', '=', filter.phone!))
     .$if(filter.status !== undefined, (q) => q.where('messages.status', '=', filter.status!))
     .$if(filter.direction !== undefined, (q) =>
       q.where('messages.direction', '=', filter.direction!),
@@ -224,7 +223,7 @@ export async function transition(
         : q.where('account_id', '=', where.accountId).where('external_id', '=', where.externalId),
     )
     .where('status', 'in', from)
-    .returning('id')
+    .returningAll()
     .executeTakeFirst()
-  return updated ? findMessage(db, updated.id) : undefined
+  return updated && toMessage(updated)
 }

@@ -16,7 +16,7 @@ import type {
 } from './messages.schemas.js'
 import { SendPacer } from './rate-limiter.js'
 
-declare module '../platform/queue/index.js' {
+declare module '../platform/queue/port.js' {
   interface JobRegistry {
     /** Hand one queued outbound message to its account's transport. */
     'message.send': { messageId: string }
@@ -25,7 +25,7 @@ declare module '../platform/queue/index.js' {
   }
 }
 
-declare module '../platform/events/index.js' {
+declare module '../platform/events/port.js' {
   interface EventRegistry {
     'message.received': Message
     'message.created': Message
@@ -72,8 +72,6 @@ export class MessagesService {
     inbound: InboundMessage,
   ): Promise<{ messageId: string; duplicate: boolean }> {
     const { db, queue } = this.deps
-    const existing = await repo.findIdByExternalId(db, account.id, inbound.externalId)
-    if (existing) return { messageId: existing, duplicate: true }
     const phone = normalizePhone(inbound.from, 'from')
     const stored = await transaction(db, async (trx) => {
       const contactId = await upsertContactByPhone(trx, phone, {
@@ -88,10 +86,11 @@ export class MessagesService {
         'in',
         inbound.timestamp,
       )
-      const id = await repo.insertMessage(trx, {
+      const message = await repo.insertMessage(trx, {
         accountId: account.id,
         conversationId,
         contactId,
+        phone,
         direction: 'in',
         type: inbound.type,
         text: inbound.text,
@@ -100,9 +99,9 @@ export class MessagesService {
         at: inbound.timestamp,
       })
       // Lost a race with the same message: roll back the contact and conversation touch.
-      if (!id) throw new DuplicateInbound()
-      await queue.enqueue('message.process', { messageId: id }, {}, trx)
-      return id
+      if (!message) throw new DuplicateInbound()
+      await queue.enqueue('message.process', { messageId: message.id }, { runHere: true }, trx)
+      return message
     }).catch(async (err: unknown) => {
       if (!(err instanceof DuplicateInbound)) throw err
       return undefined
@@ -111,8 +110,8 @@ export class MessagesService {
       const id = await repo.findIdByExternalId(db, account.id, inbound.externalId)
       return { messageId: id!, duplicate: true }
     }
-    await this.publish('message.received', stored)
-    return { messageId: stored, duplicate: false }
+    this.deps.events.publish('message.received', stored)
+    return { messageId: stored.id, duplicate: false }
   }
 
   /** Queues a message to a contact; it is sent by the `message.send` job. */
@@ -121,13 +120,9 @@ export class MessagesService {
     options: SendOptions = {},
   ): Promise<{ message: Message; duplicate: boolean }> {
     const { db, queue, accounts } = this.deps
-    const account = await accounts.get(input.accountId)
+    const account = accounts.live(input.accountId) ?? (await accounts.get(input.accountId))
     const to = normalizePhone(input.to, 'to')
-    if (options.idempotencyKey) {
-      const earlier = await repo.findByIdempotencyKey(db, account.id, options.idempotencyKey)
-      if (earlier) return { message: this.sameRequest(earlier, to, input), duplicate: true }
-    }
-    const id = await transaction(db, async (trx) => {
+    const message = await transaction(db, async (trx) => {
       const contactId = await upsertContactByPhone(trx, to, { direction: 'out' })
       const conversationId = await repo.upsertConversation(
         trx,
@@ -136,32 +131,33 @@ export class MessagesService {
         'out',
         new Date().toISOString(),
       )
-      const messageId = await repo.insertMessage(trx, {
+      const inserted = await repo.insertMessage(trx, {
         accountId: account.id,
         conversationId,
         contactId,
+        phone: to,
         direction: 'out',
         type: input.type,
         text: input.text,
         status: 'queued',
         idempotencyKey: options.idempotencyKey,
       })
-      if (messageId) {
+      if (inserted) {
         await queue.enqueue(
           'message.send',
-          { messageId },
-          { maxAttempts: this.deps.sendAttempts ?? 5 },
+          { messageId: inserted.id },
+          { maxAttempts: this.deps.sendAttempts ?? 5, runHere: true },
           trx,
         )
       }
-      return messageId
+      return inserted
     })
-    if (!id) {
-      // The same idempotency key committed between our check and our insert.
+    if (!message) {
+      // The idempotency key was used before: answer with that message.
       const earlier = await repo.findByIdempotencyKey(db, account.id, options.idempotencyKey!)
       return { message: this.sameRequest(earlier!, to, input), duplicate: true }
     }
-    const message = await this.publish('message.created', id)
+    this.deps.events.publish('message.created', message)
     return { message, duplicate: false }
   }
 
@@ -193,7 +189,7 @@ export class MessagesService {
     const { db, accounts, logger } = this.deps
     const message = await repo.findMessage(db, job.data.messageId)
     if (!message || message.direction !== 'out') return
-    const account = await accounts.get(message.accountId)
+    const account = accounts.live(message.accountId) ?? (await accounts.get(message.accountId))
     let from: MessageStatus[] = ['queued']
     if (message.status === 'sending') {
       // The previous attempt was cut short after it may have reached WhatsApp.
@@ -254,15 +250,6 @@ export class MessagesService {
   ): Promise<Message | undefined> {
     const message = await repo.transition(this.deps.db, { id }, from, to, extra)
     if (message) this.deps.events.publish('message.status', message)
-    return message
-  }
-
-  private async publish(
-    type: 'message.received' | 'message.created',
-    id: string,
-  ): Promise<Message> {
-    const message = await this.get(id)
-    this.deps.events.publish(type, message)
     return message
   }
 

@@ -12,7 +12,9 @@ export class SendPacer {
     if (ratePerSecond === null) return 0
     const interval = 1000 / ratePerSecond
     const now = this.now()
-    const burstFloor = now - 1000 + interval
+    // The burst is a second's worth of slots, and never less than one: below one send a
+    // second the floor would otherwise sit in the future and every send would wait.
+    const burstFloor = now - Math.max(0, 1000 - interval)
     const slot = Math.max(this.next.get(key) ?? burstFloor, burstFloor)
     this.next.set(key, slot + interval)
     return Math.max(0, Math.ceil(slot - now))

@@ -1,6 +1,9 @@
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
+
+type PgModule = typeof pg
+import { startCheckpointer } from './checkpointer.js'
 import type { Database, Db, Dialect } from './schema.js'
 
 export interface DbHandle {
@@ -26,7 +29,7 @@ const TIMESTAMP_OID = 1114
 const INT8_OID = 20
 
 /** pg type parsers that hand back the same shapes as SQLite: ISO strings and numbers. */
-function pgTypes(): pg.CustomTypesConfig {
+function pgTypes(pg: PgModule): pg.CustomTypesConfig {
   const parseTimestamp = pg.types.getTypeParser(TIMESTAMPTZ_OID)
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -39,12 +42,41 @@ function pgTypes(): pg.CustomTypesConfig {
   }
 }
 
-export function openDb(options: OpenDbOptions): DbHandle {
+/**
+ * Kysely prepares every query anew; Linda runs the same few hundred SQL texts over and
+ * over, so their prepared statements are kept (a bounded cache, oldest dropped first).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, size = 500): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  const prepare = (sql: string) => {
+    let statement = cache.get(sql)
+    if (statement) {
+      cache.delete(sql)
+    } else {
+      statement = sqlite.prepare(sql)
+      if (cache.size >= size) cache.delete(cache.keys().next().value!)
+    }
+    cache.set(sql, statement)
+    return statement
+  }
+  return new Proxy(sqlite, {
+    get(target, prop, receiver) {
+      if (prop === 'prepare') return prepare
+      const value: unknown = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+/** Opens the database: PostgreSQL when a URL is given, else the SQLite file. */
+export async function openDb(options: OpenDbOptions): Promise<DbHandle> {
   if (options.databaseUrl) {
+    // pg is loaded only by those who use it: embedded Linda stays lighter.
+    const { default: pg } = await import('pg')
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      types: pgTypes(),
+      types: pgTypes(pg),
     })
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return {
@@ -66,7 +98,13 @@ export function openDb(options: OpenDbOptions): DbHandle {
   // WAL with synchronous=NORMAL is durable against process crashes; a power cut may lose
   // the last commits but never corrupts the database.
   sqlite.pragma('synchronous = NORMAL')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  // A worker thread checkpoints the WAL; the writer checkpoints only if the WAL grows large.
+  sqlite.pragma('wal_autocheckpoint = 20000')
+  sqlite.pragma('temp_store = MEMORY')
+  const checkpointer = startCheckpointer(options.sqlitePath)
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  })
   return {
     db,
     dialect: 'sqlite',
@@ -76,6 +114,7 @@ export function openDb(options: OpenDbOptions): DbHandle {
     },
     async close() {
       await db.destroy()
+      await checkpointer.stop()
     },
   }
 }

@@ -56,6 +56,7 @@ export interface MessagesTable {
   account_id: string
   conversation_id: string
   contact_id: string
+  phone: string
   direction: 'in' | 'out'
   type: string
   text: string | null
@@ -75,7 +76,7 @@ export interface JobsTable {
   id: string
   queue: string
   payload: Json<unknown>
-  state: 'pending' | 'active' | 'completed' | 'dead'
+  state: 'pending' | 'active' | 'dead'
   priority: number
   run_at: Time
   attempts: number

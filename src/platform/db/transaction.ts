@@ -1,13 +1,98 @@
+import { sql, SqliteAdapter } from 'kysely'
 import type { Db, Executor, Trx } from './schema.js'
 
 const afterCommitHooks = new WeakMap<object, Array<() => void>>()
 
+interface GroupItem {
+  fn: (trx: Trx) => Promise<unknown>
+  hooks: Array<() => void>
+  resolve: (value: unknown) => void
+  reject: (err: unknown) => void
+  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown }
+}
+
+/** Transactions per commit at most, to bound how long one waits for the others. */
+const GROUP_LIMIT = 64
+
+/**
+ * Group commit for SQLite: its one connection runs one transaction at a time, and every
+ * commit pays for writing the WAL. Transactions that arrive while one is open run in the
+ * same SQLite transaction, each inside its own savepoint (a failure rolls back only its
+ * own work), and are committed together.
+ */
+class GroupCommitter {
+  private readonly queue: GroupItem[] = []
+  private running = false
+
+  constructor(private readonly db: Db) {}
+
+  run<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, hooks: [], resolve: resolve as (v: unknown) => void, reject })
+      if (!this.running) void this.drain()
+    })
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true
+    try {
+      while (this.queue.length > 0) {
+        const batch: GroupItem[] = []
+        try {
+          await this.db.transaction().execute(async (trx) => {
+            while (this.queue.length > 0 && batch.length < GROUP_LIMIT) {
+              const item = this.queue.shift()!
+              batch.push(item)
+              afterCommitHooks.set(trx, item.hooks)
+              await sql`savepoint linda_group`.execute(trx)
+              try {
+                item.outcome = { ok: true, value: await item.fn(trx) }
+                await sql`release linda_group`.execute(trx)
+              } catch (error) {
+                item.outcome = { ok: false, error }
+                await sql`rollback to linda_group`.execute(trx)
+                await sql`release linda_group`.execute(trx)
+              }
+            }
+          })
+        } catch (error) {
+          for (const item of batch) item.reject(error)
+          continue
+        }
+        for (const item of batch) {
+          if (item.outcome?.ok) {
+            item.resolve(item.outcome.value)
+            for (const hook of item.hooks) hook()
+          } else {
+            item.reject(item.outcome?.error)
+          }
+        }
+      }
+    } finally {
+      this.running = false
+    }
+  }
+}
+
+const committers = new WeakMap<Db, GroupCommitter | null>()
+
+function committerFor(db: Db): GroupCommitter | null {
+  let committer = committers.get(db)
+  if (committer === undefined) {
+    committer = db.getExecutor().adapter instanceof SqliteAdapter ? new GroupCommitter(db) : null
+    committers.set(db, committer)
+  }
+  return committer
+}
+
 /**
  * Runs `fn` in a transaction, then the callbacks registered with `afterCommit` once it
- * has committed (none if it rolled back). The queue uses this to wake its workers only
- * when the jobs they would look for are visible.
+ * has committed (none if it rolled back). On SQLite, transactions are group-committed.
+ * Inside `fn`, use only `trx`: the db itself waits for the transaction to end.
  */
 export async function transaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  const committer = committerFor(db)
+  if (committer) return committer.run(fn)
   const hooks: Array<() => void> = []
   const result = await db.transaction().execute(async (trx) => {
     afterCommitHooks.set(trx, hooks)

@@ -2,7 +2,7 @@ import type { Executor } from '../db/index.js'
 
 /**
  * The typed job registry: each module adds its jobs by augmenting this interface
- * (`declare module '…/platform/queue/index.js' { interface JobRegistry { … } }`), one payload
+ * (`declare module '…/platform/queue/port.js' { interface JobRegistry { … } }`), one payload
  * type per job name.
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -10,7 +10,7 @@ export interface JobRegistry {}
 
 export type JobName = keyof JobRegistry & string
 
-export const jobStates = ['pending', 'active', 'completed', 'dead'] as const
+export const jobStates = ['pending', 'active', 'dead'] as const
 export type JobState = (typeof jobStates)[number]
 
 export interface EnqueueOptions {
@@ -20,8 +20,15 @@ export interface EnqueueOptions {
   dedupeKey?: string
   /** Higher runs first among due jobs of the same name; default 0. */
   priority?: number
-  /** Attempts before the job becomes a dead letter; default from the worker or 5. */
+  /** Attempts before the job becomes a dead letter; default 5. */
   maxAttempts?: number
+  /**
+   * Run the job in this process as soon as the enqueueing transaction commits, when this
+   * process has a worker for it: the job is written already claimed, which spares the
+   * round trip through the claim query. Should the process die first, the job is
+   * recovered like any job left running. Ignored for delayed jobs.
+   */
+  runHere?: boolean
 }
 
 export interface Job<N extends JobName = JobName> {
@@ -80,7 +87,7 @@ export interface JobQueue {
    * them. Unfinished jobs stay in the queue for the next start.
    */
   stop(timeoutMs?: number): Promise<void>
-  /** One job by id, in any state. */
+  /** A job still to do, running, or dead; completed jobs are gone. */
   get(id: string): Promise<JobInfo | undefined>
   /** Count of jobs per state, for health and metrics. */
   counts(): Promise<Record<JobState, number>>

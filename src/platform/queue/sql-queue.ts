@@ -27,8 +27,6 @@ export interface SqlQueueOptions {
   pollIntervalMs?: number
   /** How long a claimed job is held before another worker may take it over; default 5 min. */
   lockMs?: number
-  /** Completed jobs are deleted after this long (dead letters are kept); default 24 h. */
-  retentionMs?: number
   /** Backoff base for retries; default 1000 ms. */
   retryBaseMs?: number
   /** This process is the only one using the jobs table (embedded mode). */
@@ -44,6 +42,9 @@ interface Worker {
   active: number
   claiming: boolean
   again: boolean
+  wakePending: boolean
+  /** Jobs claimed at enqueue (runHere), waiting for a free slot. */
+  held: Row[]
   timer: NodeJS.Timeout | undefined
 }
 
@@ -65,13 +66,11 @@ export class SqlJobQueue implements JobQueue {
   private started = false
   private readonly pollIntervalMs: number
   private readonly lockMs: number
-  private readonly retentionMs: number
   private readonly retryBaseMs: number
 
   constructor(private readonly options: SqlQueueOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000
     this.lockMs = options.lockMs ?? 5 * 60_000
-    this.retentionMs = options.retentionMs ?? 24 * 3600_000
     this.retryBaseMs = options.retryBaseMs ?? 1000
   }
 
@@ -87,19 +86,24 @@ export class SqlJobQueue implements JobQueue {
   ): Promise<string> {
     const now = nowIso()
     const runAt = options.runAt ? new Date(options.runAt).toISOString() : now
+    const delay = Date.parse(runAt) - Date.now()
+    const worker = this.workers.get(name)
+    const claimHere = options.runHere === true && delay <= 0 && worker !== undefined && this.running
     const id = newId()
+    const maxAttempts = options.maxAttempts ?? 5
     const inserted = await executor
       .insertInto('jobs')
       .values({
         id,
         queue: name,
         payload: toJson(data),
-        state: 'pending',
+        state: claimHere ? 'active' : 'pending',
         priority: options.priority ?? 0,
         run_at: runAt,
-        attempts: 0,
-        max_attempts: options.maxAttempts ?? 5,
+        attempts: claimHere ? 1 : 0,
+        max_attempts: maxAttempts,
         dedupe_key: options.dedupeKey ?? null,
+        locked_until: claimHere ? new Date(Date.now() + this.lockMs).toISOString() : null,
         created_at: now,
         updated_at: now,
       })
@@ -122,9 +126,29 @@ export class SqlJobQueue implements JobQueue {
         .executeTakeFirstOrThrow()
       return existing.id
     }
-    const delay = Date.parse(runAt) - Date.now()
-    afterCommit(executor, () => this.wake(name, delay))
+    if (claimHere) {
+      const row: Row = {
+        id,
+        queue: name,
+        payload: data,
+        attempts: 1,
+        max_attempts: maxAttempts,
+        created_at: now,
+        priority: options.priority ?? 0,
+        run_at: runAt,
+      }
+      afterCommit(executor, () => this.handOver(worker, row))
+    } else {
+      afterCommit(executor, () => this.wake(name, delay))
+    }
     return id
+  }
+
+  /** Runs a job this process claimed when it wrote it, or holds it until a slot frees. */
+  private handOver(worker: Worker, row: Row): void {
+    if (!this.running) return
+    if (worker.active < worker.concurrency) this.run(worker, row)
+    else worker.held.push(row)
   }
 
   work<N extends JobName>(name: N, handler: JobHandler<N>, options: WorkOptions = {}): void {
@@ -136,6 +160,8 @@ export class SqlJobQueue implements JobQueue {
       active: 0,
       claiming: false,
       again: false,
+      wakePending: false,
+      held: [],
       timer: undefined,
     })
     if (this.running) this.wake(name)
@@ -155,7 +181,11 @@ export class SqlJobQueue implements JobQueue {
     if (!this.started || this.stopping) return
     this.stopping = true
     clearInterval(this.housekeeping)
-    for (const worker of this.workers.values()) clearTimeout(worker.timer)
+    for (const worker of this.workers.values()) {
+      clearTimeout(worker.timer)
+      // A stale timer would make `schedule` think a wake-up is already set after a restart.
+      worker.timer = undefined
+    }
     const all = () => Promise.allSettled([...this.inFlight.values()].map((f) => f.done))
     let timer: NodeJS.Timeout | undefined
     const timedOut = await Promise.race([
@@ -221,7 +251,15 @@ export class SqlJobQueue implements JobQueue {
       worker.again = true
       return
     }
-    void this.claim(worker)
+    // Wakes within one turn of the event loop share one claim, so a burst of jobs is
+    // claimed in one statement rather than one by one.
+    if (worker.wakePending) return
+    worker.wakePending = true
+    setImmediate(() => {
+      worker.wakePending = false
+      if (worker.claiming) worker.again = true
+      else void this.claim(worker)
+    })
   }
 
   private schedule(worker: Worker, delayMs: number): void {
@@ -257,27 +295,16 @@ export class SqlJobQueue implements JobQueue {
     } finally {
       worker.claiming = false
     }
-    if (this.running) void this.scheduleNext(worker)
+    if (this.running) this.scheduleNext(worker)
   }
 
-  /** Sets the worker's timer to the next delayed job, or the poll interval. */
-  private async scheduleNext(worker: Worker): Promise<void> {
+  /**
+   * Arms the worker's poll timer. Delayed jobs and retries set their own timers when they
+   * are written (see `wake`); the poll finds jobs other processes wrote, within its interval.
+   */
+  private scheduleNext(worker: Worker): void {
     if (worker.active >= worker.concurrency) return
-    let delay = this.pollIntervalMs
-    try {
-      const next = await this.options.db
-        .selectFrom('jobs')
-        .select('run_at')
-        .where('queue', '=', worker.name)
-        .where('state', '=', 'pending')
-        .orderBy('run_at')
-        .limit(1)
-        .executeTakeFirst()
-      if (next) delay = Math.min(delay, Math.max(0, Date.parse(next.run_at) - Date.now()))
-    } catch (err) {
-      this.options.logger.error({ err, queue: worker.name }, 'reading the next job time failed')
-    }
-    if (this.running) this.schedule(worker, delay)
+    this.schedule(worker, this.pollIntervalMs)
   }
 
   private async claimBatch(name: string, limit: number): Promise<Row[]> {
@@ -338,7 +365,7 @@ export class SqlJobQueue implements JobQueue {
     const done = (async () => {
       try {
         await worker.handler(job, abort.signal)
-        await this.settle(row.id, { state: 'completed' })
+        await this.complete(row.id)
         this.options.onSettled?.(worker.name, 'completed', performance.now() - started)
       } catch (err) {
         await this.fail(worker, job, err, performance.now() - started)
@@ -353,7 +380,9 @@ export class SqlJobQueue implements JobQueue {
       .finally(() => {
         worker.active--
         this.inFlight.delete(row.id)
-        this.wake(worker.name)
+        const next = this.running ? worker.held.shift() : undefined
+        if (next) this.run(worker, next)
+        else this.wake(worker.name)
       })
     this.inFlight.set(row.id, { done, abort })
   }
@@ -390,12 +419,39 @@ export class SqlJobQueue implements JobQueue {
     this.options.onSettled?.(worker.name, 'retry', ms)
   }
 
+  private completions: { ids: string[]; done: Promise<void> } | undefined
+
+  /**
+   * Removes a completed job: the jobs table holds only work still to do and dead letters,
+   * so it stays small and its indexes hot. Completions that finish close together are
+   * written in one statement; on a crash before it the jobs run again, which handlers allow.
+   */
+  private complete(id: string): Promise<void> {
+    if (this.completions) {
+      this.completions.ids.push(id)
+      return this.completions.done
+    }
+    const ids = [id]
+    const done = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.completions = undefined
+        this.options.db
+          .deleteFrom('jobs')
+          .where('id', 'in', ids)
+          .execute()
+          .then(() => resolve(), reject)
+      })
+    })
+    this.completions = { ids, done }
+    return done
+  }
+
   private async settle(
     id: string,
     change: { state: JobState; runAt?: string; lastError?: string; refundAttempt?: boolean },
   ): Promise<void> {
     const now = nowIso()
-    const finished = change.state === 'completed' || change.state === 'dead'
+    const finished = change.state === 'dead'
     await this.options.db
       .updateTable('jobs')
       .set((eb) => ({
@@ -431,12 +487,6 @@ export class SqlJobQueue implements JobQueue {
   private async housekeep(): Promise<void> {
     try {
       await this.recoverStalled(false)
-      const before = new Date(Date.now() - this.retentionMs).toISOString()
-      await this.options.db
-        .deleteFrom('jobs')
-        .where('state', '=', 'completed')
-        .where('finished_at', '<', before)
-        .execute()
     } catch (err) {
       this.options.logger.error({ err }, 'queue housekeeping failed')
     }

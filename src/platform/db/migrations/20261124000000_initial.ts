@@ -63,6 +63,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
     .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id'))
     .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id'))
+    // The address the message went to or came from, as it was then.
+    .addColumn('phone', 'text', (c) => c.notNull())
     .addColumn('direction', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('text', 'text')
@@ -99,11 +101,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('messages')
     .columns(['account_id', 'id'])
     .execute()
-  await db.schema
-    .createIndex('messages_contact')
-    .on('messages')
-    .columns(['contact_id', 'id'])
-    .execute()
+  await db.schema.createIndex('messages_phone').on('messages').columns(['phone', 'id']).execute()
 
   await db.schema
     .createTable('jobs')
@@ -122,11 +120,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', sql.raw(time), (c) => c.notNull())
     .addColumn('finished_at', sql.raw(time))
     .execute()
-  // The claim query: the next pending jobs of one queue by priority and due time.
+  // The claim query: the next due jobs of one queue, in the order they run, read straight
+  // off the index (no sort, whatever the backlog).
   await db.schema
     .createIndex('jobs_claim')
     .on('jobs')
-    .columns(['queue', 'state', 'priority', 'run_at'])
+    .columns(['queue', 'state', 'priority desc', 'run_at', 'id'])
     .execute()
   // A dedupe key is unique among the jobs still to do.
   await db.schema

@@ -1,0 +1,162 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { foldText, matches, words } from './matcher.js'
+import type { RuleMatch } from './rules.schemas.js'
+
+const exact = (value: RuleMatch['value']): RuleMatch => ({ type: 'exact', value })
+const keyword = (value: RuleMatch['value']): RuleMatch => ({ type: 'keyword', value })
+const contains = (value: RuleMatch['value']): RuleMatch => ({ type: 'contains', value })
+
+describe(foldText.name, () => {
+  it('lower-cases, strips accents and collapses spaces', () => {
+    expect(foldText('  Olá   Mundo\n\tÇA VA ')).toBe('ola mundo ca va')
+  })
+
+  it('is idempotent', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => foldText(foldText(s)) === foldText(s)),
+    )
+  })
+})
+
+describe(words.name, () => {
+  it('splits on anything that is not a letter or a digit, in any script', () => {
+    expect(words('Hello, wörld! 42 times… Привет—мир; مرحبا')).toEqual([
+      'hello',
+      'world',
+      '42',
+      'times',
+      'привет',
+      'мир',
+      'مرحبا',
+    ])
+  })
+})
+
+describe(matches.name, () => {
+  describe('exact', () => {
+    it('matches the whole text only', () => {
+      expect(matches(exact('hello'), 'hello')).toBe(true)
+      expect(matches(exact('hello'), 'hello there')).toBe(false)
+      expect(matches(exact('hello there'), 'hello')).toBe(false)
+    })
+
+    it('ignores case, accents and surrounding or repeated spaces', () => {
+      expect(matches(exact('hello'), '  HÉLLO ')).toBe(true)
+      expect(matches(exact('bom dia'), 'Bom   Día')).toBe(true)
+    })
+
+    it('does not ignore punctuation', () => {
+      expect(matches(exact('hello'), 'hello!')).toBe(false)
+    })
+  })
+
+  describe('keyword', () => {
+    it('matches a whole word anywhere in the text', () => {
+      expect(matches(keyword('price'), 'What is the price?')).toBe(true)
+      expect(matches(keyword('price'), 'price')).toBe(true)
+      expect(matches(keyword('price'), 'Price: 10€')).toBe(true)
+    })
+
+    it('ignores case and accents on both sides', () => {
+      expect(matches(keyword('hello'), 'HÉLLO')).toBe(true)
+      expect(matches(keyword('HÉLLO'), 'well, hello there')).toBe(true)
+      expect(matches(keyword('cafe'), 'Un café, por favor')).toBe(true)
+    })
+
+    it('respects word boundaries', () => {
+      expect(matches(keyword('hi'), 'this')).toBe(false)
+      expect(matches(keyword('hi'), 'high')).toBe(false)
+      expect(matches(keyword('hi'), 'ohi')).toBe(false)
+      expect(matches(keyword('hi'), 'oh hi!')).toBe(true)
+      expect(matches(keyword('hi'), 'hi-fi')).toBe(true)
+    })
+
+    it('matches a multi-word phrase as consecutive words', () => {
+      const rule = keyword('opening hours')
+      expect(matches(rule, 'What are your opening hours?')).toBe(true)
+      expect(matches(rule, 'OPENING, hours please')).toBe(true)
+      expect(matches(rule, 'opening   hours')).toBe(true)
+      expect(matches(rule, 'hours of opening')).toBe(false)
+      expect(matches(rule, 'opening late hours')).toBe(false)
+      expect(matches(rule, 'reopening hours')).toBe(false)
+    })
+
+    it('matches words in Arabic and Cyrillic', () => {
+      expect(matches(keyword('مرحبا'), 'مرحبا بك في متجرنا')).toBe(true)
+      // Arabic diacritics (harakat) are marks and fold away.
+      expect(matches(keyword('مرحبا'), 'مَرْحَبًا')).toBe(true)
+      expect(matches(keyword('متجر'), 'مرحبا بك في متجرنا')).toBe(false)
+      expect(matches(keyword('привет'), 'Привет, как дела?')).toBe(true)
+      expect(matches(keyword('привет'), 'Приветствую вас')).toBe(false)
+      expect(matches(keyword('как дела'), 'Привет, КАК ДЕЛА?')).toBe(true)
+    })
+
+    it('never matches a pattern with no words in it', () => {
+      expect(matches(keyword('?!'), 'what?!')).toBe(false)
+    })
+
+    it('matches a word with surrounding punctuation and any casing wherever it stands', () => {
+      const word = fc.stringMatching(/^[a-zA-Zàéîõüç0-9]{1,8}$/)
+      const separator = fc.constantFrom(' ', ', ', '! ', '\n', ' - ', '... ')
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(word, separator), { minLength: 1, maxLength: 8 }),
+          fc.nat(),
+          fc.nat(),
+          (parts, a, b) => {
+            const text = parts.map(([w, sep]) => w + sep).join('')
+            const from = a % parts.length
+            const to = from + (b % (parts.length - from))
+            const phrase = parts
+              .slice(from, to + 1)
+              .map(([w]) => w.toUpperCase())
+              .join(' ')
+            expect(matches(keyword(phrase), text)).toBe(true)
+          },
+        ),
+      )
+    })
+
+    it('never matches a word that only appears inside a longer word', () => {
+      const letters = fc.stringMatching(/^[a-z]{1,6}$/)
+      fc.assert(
+        fc.property(letters, letters, letters, (before, kw, after) => {
+          const text = `${before}${kw}${after}`
+          expect(matches(keyword(kw), text)).toBe(false)
+          expect(matches(contains(kw), text)).toBe(true)
+        }),
+      )
+    })
+  })
+
+  describe('contains', () => {
+    it('matches any substring, inside words too', () => {
+      expect(matches(contains('hi'), 'this')).toBe(true)
+      expect(matches(contains('order #'), 'About ORDER #123')).toBe(true)
+      expect(matches(contains('refund'), 'I want my money back')).toBe(false)
+    })
+
+    it('ignores case and accents', () => {
+      expect(matches(contains('ELLO'), 'héllo')).toBe(true)
+      expect(matches(contains('café'), 'CAFETERIA')).toBe(true)
+    })
+  })
+
+  describe('a list of alternatives', () => {
+    it('matches when any alternative matches', () => {
+      const rule = keyword(['hi', 'hello', 'good morning'])
+      expect(matches(rule, 'Hello!')).toBe(true)
+      expect(matches(rule, 'good morning to you')).toBe(true)
+      expect(matches(rule, 'hi')).toBe(true)
+      expect(matches(rule, 'goodbye')).toBe(false)
+      expect(matches(rule, 'this is high')).toBe(false)
+    })
+
+    it('works for exact and contains too', () => {
+      expect(matches(exact(['yes', 'sí', 'oui']), 'SI')).toBe(true)
+      expect(matches(exact(['yes', 'sí', 'oui']), 'si senor')).toBe(false)
+      expect(matches(contains(['unsub', 'stop']), 'please UNSUBSCRIBE me')).toBe(true)
+    })
+  })
+})
