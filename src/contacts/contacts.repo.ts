@@ -1,5 +1,44 @@
-import { nowIso, type Executor } from '../platform/db/index.js'
+import { nowIso, prepared, type Executor } from '../platform/db/index.js'
 import { newId } from '../platform/ids.js'
+
+const upsert = prepared(
+  (
+    db,
+    p: {
+      id: string
+      phone: string
+      name: string | null
+      inAt: string | null
+      outAt: string | null
+      now: string
+    },
+  ) =>
+    db
+      .insertInto('contacts')
+      .values({
+        id: p.id,
+        phone: p.phone,
+        name: p.name,
+        tags: '[]',
+        attributes: '{}',
+        last_inbound_at: p.inAt,
+        last_outbound_at: p.outAt,
+        created_at: p.now,
+        updated_at: p.now,
+      })
+      .onConflict((oc) =>
+        oc.column('phone').doUpdateSet((eb) => ({
+          updated_at: eb.ref('excluded.updated_at'),
+          last_inbound_at: eb.fn.coalesce('excluded.last_inbound_at', 'contacts.last_inbound_at'),
+          last_outbound_at: eb.fn.coalesce(
+            'excluded.last_outbound_at',
+            'contacts.last_outbound_at',
+          ),
+          name: eb.fn.coalesce('contacts.name', 'excluded.name'),
+        })),
+      )
+      .returning('id'),
+)
 
 /**
  * The id of the contact with this E.164 number, created when new. `seen` records the
@@ -12,32 +51,15 @@ export async function upsertContactByPhone(
 ): Promise<string> {
   const now = nowIso()
   const at = seen.at ?? now
-  const row = await db
-    .insertInto('contacts')
-    .values({
-      id: newId(),
-      phone,
-      name: seen.profileName ?? null,
-      tags: '[]',
-      attributes: '{}',
-      last_inbound_at: seen.direction === 'in' ? at : null,
-      last_outbound_at: seen.direction === 'out' ? at : null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      oc.column('phone').doUpdateSet((eb) => ({
-        updated_at: now,
-        ...(seen.direction === 'in' ? { last_inbound_at: at } : {}),
-        ...(seen.direction === 'out' ? { last_outbound_at: at } : {}),
-        ...(seen.profileName
-          ? { name: eb.fn.coalesce('contacts.name', eb.val(seen.profileName)) }
-          : {}),
-      })),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return row.id
+  const { rows } = await upsert(db, {
+    id: newId(),
+    phone,
+    name: seen.profileName ?? null,
+    inAt: seen.direction === 'in' ? at : null,
+    outAt: seen.direction === 'out' ? at : null,
+    now,
+  })
+  return rows[0]!.id
 }
 
 export async function findContactPhone(db: Executor, id: string): Promise<string | undefined> {

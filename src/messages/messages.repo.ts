@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely'
 import {
   fromJson,
   nowIso,
+  prepared,
   toJson,
   type Executor,
   type MessagesTable,
@@ -37,6 +38,53 @@ function selectMessages(db: Executor) {
   return db.selectFrom('messages').selectAll()
 }
 
+const upsertConversationQuery = prepared(
+  (
+    db,
+    p: {
+      id: string
+      accountId: string
+      contactId: string
+      unread: number
+      at: string
+      inAt: string | null
+      now: string
+    },
+  ) =>
+    db
+      .insertInto('conversations')
+      .values({
+        id: p.id,
+        account_id: p.accountId,
+        contact_id: p.contactId,
+        status: 'open',
+        unread_count: p.unread,
+        last_message_at: p.at,
+        last_inbound_at: p.inAt,
+        created_at: p.now,
+        updated_at: p.now,
+      })
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'contact_id']).doUpdateSet((eb) => ({
+          last_message_at: eb.ref('excluded.last_message_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+          last_inbound_at: eb.fn.coalesce(
+            'excluded.last_inbound_at',
+            'conversations.last_inbound_at',
+          ),
+          unread_count: eb('conversations.unread_count', '+', eb.ref('excluded.unread_count')),
+          // A customer writing again reopens a resolved conversation.
+          status: eb
+            .case()
+            .when('excluded.last_inbound_at', 'is not', null)
+            .then('open')
+            .else(eb.ref('conversations.status'))
+            .end(),
+        })),
+      )
+      .returning('id'),
+)
+
 /** The conversation of an account with a contact, created when new, touched by a message. */
 export async function upsertConversation(
   db: Executor,
@@ -45,37 +93,16 @@ export async function upsertConversation(
   direction: 'in' | 'out',
   at: string,
 ): Promise<string> {
-  const now = nowIso()
-  const row = await db
-    .insertInto('conversations')
-    .values({
-      id: newId(),
-      account_id: accountId,
-      contact_id: contactId,
-      status: 'open',
-      unread_count: direction === 'in' ? 1 : 0,
-      last_message_at: at,
-      last_inbound_at: direction === 'in' ? at : null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      oc.columns(['account_id', 'contact_id']).doUpdateSet((eb) => ({
-        last_message_at: at,
-        updated_at: now,
-        ...(direction === 'in'
-          ? {
-              last_inbound_at: at,
-              unread_count: eb('conversations.unread_count', '+', 1),
-              // A customer writing again reopens a resolved conversation.
-              status: 'open',
-            }
-          : {}),
-      })),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return row.id
+  const { rows } = await upsertConversationQuery(db, {
+    id: newId(),
+    accountId,
+    contactId,
+    unread: direction === 'in' ? 1 : 0,
+    at,
+    inAt: direction === 'in' ? at : null,
+    now: nowIso(),
+  })
+  return rows[0]!.id
 }
 
 export async function findIdByExternalId(
@@ -107,32 +134,68 @@ export interface NewMessage {
   at?: string
 }
 
+const insertMessageQuery = prepared(
+  (
+    db,
+    p: {
+      id: string
+      accountId: string
+      conversationId: string
+      contactId: string
+      phone: string
+      direction: 'in' | 'out'
+      type: string
+      text: string | null
+      status: string
+      externalId: string | null
+      idempotencyKey: string | null
+      at: string
+      now: string
+    },
+  ) =>
+    db
+      .insertInto('messages')
+      .values({
+        id: p.id,
+        account_id: p.accountId,
+        conversation_id: p.conversationId,
+        contact_id: p.contactId,
+        phone: p.phone,
+        direction: p.direction,
+        type: p.type,
+        text: p.text,
+        status: p.status,
+        external_id: p.externalId,
+        idempotency_key: p.idempotencyKey,
+        created_at: p.at,
+        updated_at: p.now,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returningAll(),
+)
+
 /**
  * Stores a message; returns it, or undefined when one with the same external id or
  * idempotency key is already stored for the account.
  */
 export async function insertMessage(db: Executor, m: NewMessage): Promise<Message | undefined> {
   const now = nowIso()
-  const row = await db
-    .insertInto('messages')
-    .values({
-      id: newId(),
-      account_id: m.accountId,
-      conversation_id: m.conversationId,
-      contact_id: m.contactId,
-      phone: m.phone,
-      direction: m.direction,
-      type: m.type,
-      text: m.text,
-      status: m.status,
-      external_id: m.externalId ?? null,
-      idempotency_key: m.idempotencyKey ?? null,
-      created_at: m.at ?? now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.doNothing())
-    .returningAll()
-    .executeTakeFirst()
+  const { rows } = await insertMessageQuery(db, {
+    id: newId(),
+    accountId: m.accountId,
+    conversationId: m.conversationId,
+    contactId: m.contactId,
+    phone: m.phone,
+    direction: m.direction,
+    type: m.type,
+    text: m.text,
+    status: m.status,
+    externalId: m.externalId ?? null,
+    idempotencyKey: m.idempotencyKey ?? null,
+    at: m.at ?? now,
+    now,
+  })
+  const row = rows[0]
   return row && toMessage(row)
 }
 

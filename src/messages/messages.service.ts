@@ -19,7 +19,7 @@ import { SendPacer } from './rate-limiter.js'
 declare module '../platform/queue/port.js' {
   interface JobRegistry {
     /** Hand one queued outbound message to its account's transport. */
-    'message.send': { messageId: string }
+    'message.send': { messageId: string; accountId: string }
     /** Run the bot (and anything else that reacts) on one inbound message. */
     'message.process': { messageId: string }
   }
@@ -47,6 +47,9 @@ export interface SendOptions {
   /** Two sends with the same key for one account store and send one message. */
   idempotencyKey?: string
 }
+
+/** How often a message queued for a disconnected account checks whether it is back. */
+const ACCOUNT_WAIT_MS = 5_000
 
 /** Which states a receipt may move a message from: statuses only move forward. */
 const receiptFrom: Record<StatusUpdate['status'], readonly MessageStatus[]> = {
@@ -145,7 +148,7 @@ export class MessagesService {
       if (inserted) {
         await queue.enqueue(
           'message.send',
-          { messageId: inserted.id },
+          { messageId: inserted.id, accountId: account.id },
           { maxAttempts: this.deps.sendAttempts ?? 5, runHere: true },
           trx,
         )
@@ -187,27 +190,22 @@ export class MessagesService {
   /** The `message.send` job: one attempt at handing a queued message to its transport. */
   async deliver(job: Job<'message.send'>, signal: AbortSignal): Promise<void> {
     const { db, accounts, logger } = this.deps
-    const message = await repo.findMessage(db, job.data.messageId)
-    if (!message || message.direction !== 'out') return
-    const account = accounts.live(message.accountId) ?? (await accounts.get(message.accountId))
-    let from: MessageStatus[] = ['queued']
-    if (message.status === 'sending') {
-      // The previous attempt was cut short after it may have reached WhatsApp.
-      if (account.settings.uncertainPolicy === 'mark') {
-        logger.warn({ messageId: message.id }, 'send interrupted by a crash; marked uncertain')
-        await this.move(message.id, ['sending'], 'uncertain', {
-          error: {
-            code: 'SEND_INTERRUPTED',
-            message: 'The send was interrupted; it may or may not have been delivered',
-          },
-        })
-        return
+    const { messageId, accountId } = job.data
+    const account = accounts.live(accountId)
+    if (!account) {
+      const exists = await accounts.get(accountId).then(
+        () => true,
+        () => false,
+      )
+      if (exists) {
+        // The message waits, queued, for its account to connect again.
+        throw new DelayError(ACCOUNT_WAIT_MS, `account ${accountId} is not connected`)
       }
-      from = ['sending']
-    } else if (message.status !== 'queued') {
+      await this.move(messageId, ['queued', 'sending'], 'failed', {
+        error: { code: 'ACCOUNT_DELETED', message: 'The account was deleted before the send' },
+      })
       return
     }
-
     const { transport } = accounts.transport(account.id)
     const rate = account.settings.sendRatePerSecond
     const wait = this.pacer.reserve(account.id, rate)
@@ -217,7 +215,26 @@ export class MessagesService {
     }
     if (wait > 0) await sleep(wait, signal)
 
-    if (!(await this.move(message.id, from, 'sending'))) return
+    // The common case in one statement: a queued message becomes `sending`.
+    let message = await this.move(messageId, ['queued'], 'sending')
+    if (!message) {
+      this.pacer.release(account.id, rate)
+      const current = await repo.findMessage(db, messageId)
+      // Sent, failed or gone already: this run of the job has nothing to do.
+      if (current?.status !== 'sending') return
+      // The previous attempt was cut short after it may have reached WhatsApp.
+      if (account.settings.uncertainPolicy === 'mark') {
+        logger.warn({ messageId }, 'send interrupted by a crash; marked uncertain')
+        await this.move(messageId, ['sending'], 'uncertain', {
+          error: {
+            code: 'SEND_INTERRUPTED',
+            message: 'The send was interrupted; it may or may not have been delivered',
+          },
+        })
+        return
+      }
+      message = current
+    }
     try {
       const { externalId } = await transport.send(
         { messageId: message.id, to: message.phone, type: message.type, text: message.text ?? '' },

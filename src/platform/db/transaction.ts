@@ -1,4 +1,4 @@
-import { sql, SqliteAdapter } from 'kysely'
+import { CompiledQuery, SqliteAdapter } from 'kysely'
 import type { Db, Executor, Trx } from './schema.js'
 
 const afterCommitHooks = new WeakMap<object, Array<() => void>>()
@@ -10,6 +10,10 @@ interface GroupItem {
   reject: (err: unknown) => void
   outcome?: { ok: true; value: unknown } | { ok: false; error: unknown }
 }
+
+const savepoint = CompiledQuery.raw('savepoint linda_group')
+const release = CompiledQuery.raw('release linda_group')
+const rollbackTo = CompiledQuery.raw('rollback to linda_group')
 
 /** Transactions per commit at most, to bound how long one waits for the others. */
 const GROUP_LIMIT = 64
@@ -44,14 +48,14 @@ class GroupCommitter {
               const item = this.queue.shift()!
               batch.push(item)
               afterCommitHooks.set(trx, item.hooks)
-              await sql`savepoint linda_group`.execute(trx)
+              await trx.executeQuery(savepoint)
               try {
                 item.outcome = { ok: true, value: await item.fn(trx) }
-                await sql`release linda_group`.execute(trx)
+                await trx.executeQuery(release)
               } catch (error) {
                 item.outcome = { ok: false, error }
-                await sql`rollback to linda_group`.execute(trx)
-                await sql`release linda_group`.execute(trx)
+                await trx.executeQuery(rollbackTo)
+                await trx.executeQuery(release)
               }
             }
           })

@@ -111,7 +111,7 @@ export class SqlJobQueue implements JobQueue {
         oc
           .columns(['queue', 'dedupe_key'])
           // Must repeat the partial index's predicate word for word (SQLite matches it as text).
-          .where(sql<boolean>`state in ('pending', 'active')`)
+          .where(sql<boolean>`state in ('pending', 'active') and dedupe_key is not null`)
           .doNothing(),
       )
       .returning('id')
@@ -151,6 +151,26 @@ export class SqlJobQueue implements JobQueue {
     else worker.held.push(row)
   }
 
+  /**
+   * Puts runHere jobs still waiting for a slot back in line, unclaimed: otherwise they would
+   * sit locked until their lock expires, or run twice after a restart of this queue.
+   */
+  private async releaseHeld(): Promise<void> {
+    const ids = [...this.workers.values()].flatMap((w) => w.held.splice(0).map((row) => row.id))
+    if (ids.length === 0) return
+    await this.options.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'pending',
+        attempts: eb('attempts', '-', 1),
+        locked_until: null,
+        updated_at: nowIso(),
+      }))
+      .where('id', 'in', ids)
+      .where('state', '=', 'active')
+      .execute()
+  }
+
   work<N extends JobName>(name: N, handler: JobHandler<N>, options: WorkOptions = {}): void {
     if (this.workers.has(name)) throw new Error(`A worker for ${name} is already registered`)
     this.workers.set(name, {
@@ -186,6 +206,7 @@ export class SqlJobQueue implements JobQueue {
       // A stale timer would make `schedule` think a wake-up is already set after a restart.
       worker.timer = undefined
     }
+    await this.releaseHeld()
     const all = () => Promise.allSettled([...this.inFlight.values()].map((f) => f.done))
     let timer: NodeJS.Timeout | undefined
     const timedOut = await Promise.race([

@@ -84,12 +84,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('messages')
     .columns(['account_id', 'external_id'])
     .unique()
+    // Partial: a queued message has no external id yet, and costs this index nothing.
+    .where(sql<boolean>`external_id is not null`)
     .execute()
   await db.schema
     .createIndex('messages_account_idempotency')
     .on('messages')
     .columns(['account_id', 'idempotency_key'])
     .unique()
+    .where(sql<boolean>`idempotency_key is not null`)
     .execute()
   await db.schema
     .createIndex('messages_conversation')
@@ -127,18 +130,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('jobs')
     .columns(['queue', 'state', 'priority desc', 'run_at', 'id'])
     .execute()
-  // A dedupe key is unique among the jobs still to do.
+  // A dedupe key is unique among the jobs still to do (jobs without one skip the index).
   await db.schema
     .createIndex('jobs_dedupe')
     .on('jobs')
     .columns(['queue', 'dedupe_key'])
     .unique()
-    .where(sql<boolean>`state in ('pending', 'active')`)
-    .execute()
-  await db.schema
-    .createIndex('jobs_finished')
-    .on('jobs')
-    .columns(['state', 'finished_at'])
+    .where(sql<boolean>`state in ('pending', 'active') and dedupe_key is not null`)
     .execute()
 
   await db.schema
