@@ -1,3 +1,4 @@
+import { ruleMatchSchema } from './rules.schemas.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { foldText, matches, words } from './matcher.js'
@@ -158,5 +159,17 @@ describe(matches.name, () => {
       expect(matches(exact(['yes', 'sí', 'oui']), 'si senor')).toBe(false)
       expect(matches(contains(['unsub', 'stop']), 'please UNSUBSCRIBE me')).toBe(true)
     })
+  })
+})
+
+describe('ruleMatchSchema', () => {
+  it('refuses a keyword with no letter or digit, naming the value', () => {
+    const result = ruleMatchSchema.safeParse({ type: 'keyword', value: ['hi', '?!'] })
+    expect(result.success).toBe(false)
+    expect(result.error?.issues[0]?.path).toEqual(['value', 1])
+  })
+
+  it('accepts symbols for contains', () => {
+    expect(ruleMatchSchema.safeParse({ type: 'contains', value: '?!' }).success).toBe(true)
   })
 })

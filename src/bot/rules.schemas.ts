@@ -8,11 +8,26 @@ const pattern = z
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
 
-export const ruleMatchSchema = z.object({
-  type: z.enum(matchTypes),
-  /** One value or a list of alternatives; any of them matches. */
-  value: z.union([pattern, z.array(pattern).min(1, 'must list at least one value').max(50)]),
-})
+export const ruleMatchSchema = z
+  .object({
+    type: z.enum(matchTypes),
+    /** One value or a list of alternatives; any of them matches. */
+    value: z.union([pattern, z.array(pattern).min(1, 'must list at least one value').max(50)]),
+  })
+  .superRefine((match, ctx) => {
+    if (match.type !== 'keyword') return
+    const values = Array.isArray(match.value) ? match.value : [match.value]
+    values.forEach((v, i) => {
+      // Keywords match whole words: one with no letter or digit could never match.
+      if (!/[\p{L}\p{N}]/u.test(v)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: Array.isArray(match.value) ? ['value', i] : ['value'],
+          message: 'a keyword needs at least one letter or digit; use "contains" for symbols',
+        })
+      }
+    })
+  })
 
 export const ruleActionSchema = z.discriminatedUnion('type', [
   z.object({

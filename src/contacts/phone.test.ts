@@ -71,3 +71,9 @@ describe(normalizePhone.name, () => {
     expect(error.message).toBe(`The phone number "${input}" is not a phone number`)
   })
 })
+
+describe('normalizePhone with an extension', () => {
+  it('refuses a number with an extension, naming why', () => {
+    expect(() => normalizePhone('+1 555 000 1111 ext 5', 'to')).toThrow(/extension/)
+  })
+})

@@ -34,11 +34,11 @@ function parse(input: string, field: string, defaultCountry?: CountryCode): stri
     const parsed = parsePhoneNumberWithError(input.trim(), { defaultCountry, extract: false })
     // "Possible" (the right length for its country) rather than "valid": WhatsApp is the
     // judge of whether a number exists, and test numbers such as +1 555 0… must pass.
-    if (parsed.isPossible()) return parsed.number
     const length = parsed.nationalNumber.length
-    reason = parsed.country
-      ? `has the wrong length for ${parsed.country} (${length} digits)`
-      : 'has the wrong length for its country code'
+    if (parsed.ext) reason = 'has an extension; WhatsApp numbers have none'
+    else if (parsed.isPossible()) return parsed.number
+    else if (parsed.country) reason = `has the wrong length for ${parsed.country} (${length} digits)`
+    else reason = 'has the wrong length for its country code'
   } catch (err) {
     if (!(err instanceof ParseError)) throw err
     reason = reasons[err.message] ?? err.message
