@@ -51,7 +51,7 @@ const defaultWebRoot = join(packageRoot, 'dist', 'web')
 
 /** The composition root: builds every module from the config. Nothing else wires modules. */
 export async function createLinda(config: Config, options: AppOptions = {}): Promise<Linda> {
-  const logger = options.logger ?? createLogger(config.logLevel)
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat)
   ensureDataDir(config)
   ensureSecretKey(config)
   const releaseLock = config.dialect === 'sqlite' ? lockDataDir(config.dataDir) : () => {}

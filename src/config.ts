@@ -29,6 +29,8 @@ const configSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{24,128}$/, 'must be 24 to 128 characters of letters, digits, "_" or "-"')
     .optional(),
   logLevel: z.enum(logLevels).default('info'),
+  /** json: one JSON object a line; pretty: for people (the default on a terminal). */
+  logFormat: z.enum(['json', 'pretty']).optional(),
   /** Largest accepted request body, in bytes. */
   bodyLimit: z.coerce
     .number()
@@ -64,6 +66,7 @@ export const envNames = {
   secretKey: 'LINDA_SECRET_KEY',
   bootstrapApiKey: 'LINDA_BOOTSTRAP_API_KEY',
   logLevel: 'LINDA_LOG_LEVEL',
+  logFormat: 'LINDA_LOG_FORMAT',
   bodyLimit: 'LINDA_BODY_LIMIT',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>
 
