@@ -251,6 +251,61 @@ export async function listMessages(
   return rows.map(toMessage)
 }
 
+/** Most states a transition may start from (see `transition`). */
+const MAX_FROM = 5
+
+type TransitionParams = {
+  to: string
+  now: string
+  externalId: string | null
+  setError: number
+  error: string | null
+  sentAt: string | null
+  deliveredAt: string | null
+  readAt: string | null
+  f0: string
+  f1: string
+  f2: string
+  f3: string
+  f4: string
+}
+
+function transitionSet(db: Executor, p: TransitionParams) {
+  return db.updateTable('messages').set((eb) => ({
+    status: p.to,
+    updated_at: p.now,
+    external_id: eb.fn.coalesce(eb.val(p.externalId), 'external_id'),
+    error: eb
+      .case()
+      .when(eb.val(p.setError), '=', 1)
+      .then(eb.val(p.error))
+      .else(eb.ref('error'))
+      .end()
+      .$castTo<string>(),
+    sent_at: eb.fn.coalesce(eb.val(p.sentAt), 'sent_at'),
+    delivered_at: eb.fn.coalesce(eb.val(p.deliveredAt), 'delivered_at'),
+    read_at: eb.fn.coalesce(eb.val(p.readAt), 'read_at'),
+  }))
+}
+
+// One fixed shape per kind of lookup, so each is compiled once: the allowed states are
+// always five parameters (the list is padded with its first state).
+const transitionById = prepared((db, p: TransitionParams & { id: string }) =>
+  transitionSet(db, p)
+    .where('id', '=', p.id)
+    .where('status', 'in', [p.f0, p.f1, p.f2, p.f3, p.f4])
+    .returningAll(),
+)
+
+const transitionByExternalId = prepared(
+  (db, p: TransitionParams & { accountId: string; lookupExternalId: string }) =>
+    transitionSet(db, p)
+      .where('account_id', '=', p.accountId)
+      .where('external_id', '=', p.lookupExternalId)
+      .where('status', 'in', [p.f0, p.f1, p.f2, p.f3, p.f4])
+      .returningAll(),
+)
+
 /**
  * Moves a message to `status` if it is in one of `from`; returns the updated message, or
  * undefined when it was not in one of those states (someone else moved it first).
@@ -266,27 +321,34 @@ export async function transition(
     at?: string
   } = {},
 ): Promise<Message | undefined> {
+  if (from.length === 0 || from.length > MAX_FROM) {
+    throw new Error(`transition takes 1 to ${MAX_FROM} states, not ${from.length}`)
+  }
   const at = extra.at ?? nowIso()
-  const updated = await db
-    .updateTable('messages')
-    .set({
-      status: to,
-      updated_at: nowIso(),
-      ...(extra.externalId !== undefined ? { external_id: extra.externalId } : {}),
-      ...(extra.error !== undefined
-        ? { error: extra.error === null ? null : toJson(extra.error) }
-        : {}),
-      ...(to === 'sent' ? { sent_at: at } : {}),
-      ...(to === 'delivered' ? { delivered_at: at } : {}),
-      ...(to === 'read' ? { read_at: at } : {}),
-    })
-    .$call((q) =>
-      'id' in where
-        ? q.where('id', '=', where.id)
-        : q.where('account_id', '=', where.accountId).where('external_id', '=', where.externalId),
-    )
-    .where('status', 'in', from)
-    .returningAll()
-    .executeTakeFirst()
-  return updated && toMessage(updated)
+  const padded = Array.from({ length: MAX_FROM }, (_, i) => from[i] ?? from[0]!)
+  const params: TransitionParams = {
+    to,
+    now: nowIso(),
+    externalId: extra.externalId ?? null,
+    setError: extra.error === undefined ? 0 : 1,
+    error: extra.error ? toJson(extra.error) : null,
+    sentAt: to === 'sent' ? at : null,
+    deliveredAt: to === 'delivered' ? at : null,
+    readAt: to === 'read' ? at : null,
+    f0: padded[0]!,
+    f1: padded[1]!,
+    f2: padded[2]!,
+    f3: padded[3]!,
+    f4: padded[4]!,
+  }
+  const { rows } =
+    'id' in where
+      ? await transitionById(db, { ...params, id: where.id })
+      : await transitionByExternalId(db, {
+          ...params,
+          accountId: where.accountId,
+          lookupExternalId: where.externalId,
+        })
+  const row = rows[0]
+  return row && toMessage(row)
 }
