@@ -1,13 +1,15 @@
-// Compiles src/ to dist/server/ with esbuild (type-stripping only: `npm run typecheck`
-// checks types) when a source is newer than the last build. Takes well under a second.
-import { readdirSync, statSync, existsSync, writeFileSync, rmSync } from 'node:fs'
-import { join, dirname } from 'node:path'
+// Compiles src/ with esbuild (type-stripping only: `npm run typecheck` checks types) into
+// dist/server-<fingerprint>/, where the fingerprint covers every source's path, size and
+// time. A build goes to a temporary folder renamed into place, so commands started at the
+// same moment never see a half-written build. Takes well under a second.
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const srcDir = join(root, 'src')
-const outDir = join(root, 'dist', 'server')
-const stamp = join(outDir, '.built')
+const distDir = join(root, 'dist')
 
 function sources(dir) {
   const files = []
@@ -16,22 +18,27 @@ function sources(dir) {
     if (entry.isDirectory()) files.push(...sources(path))
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) files.push(path)
   }
-  return files
+  return files.sort()
 }
 
+/** Returns the path of the compiled entry point, building it when the sources changed. */
 export async function ensureServerBuilt() {
   const files = sources(srcDir)
-  const builtAt = existsSync(stamp) ? statSync(stamp).mtimeMs : 0
-  const newest = Math.max(
-    ...files.map((f) => statSync(f).mtimeMs),
-    statSync(join(root, 'package.json')).mtimeMs,
-  )
-  if (builtAt > newest) return
+  const hash = createHash('sha256')
+  for (const file of [...files, join(root, 'package.json')]) {
+    const { size, mtimeMs } = statSync(file)
+    hash.update(`${file}\0${size}\0${mtimeMs}\n`)
+  }
+  const name = `server-${hash.digest('hex').slice(0, 16)}`
+  const outDir = join(distDir, name)
+  const entry = join(outDir, 'main.js')
+  if (existsSync(entry)) return entry
+
+  const tmpDir = join(distDir, `.${name}-${process.pid}`)
   const { build } = await import('esbuild')
-  rmSync(outDir, { recursive: true, force: true })
   await build({
     entryPoints: files,
-    outdir: outDir,
+    outdir: tmpDir,
     outbase: srcDir,
     format: 'esm',
     platform: 'node',
@@ -39,5 +46,18 @@ export async function ensureServerBuilt() {
     sourcemap: true,
     logLevel: 'warning',
   })
-  writeFileSync(stamp, new Date().toISOString() + '\n')
+  try {
+    renameSync(tmpDir, outDir)
+  } catch (err) {
+    // Another command built the same sources first: theirs is as good as ours.
+    rmSync(tmpDir, { recursive: true, force: true })
+    if (!existsSync(entry)) throw err
+  }
+  // Builds of older sources go, unless something started in the last minute may use them.
+  for (const old of readdirSync(distDir)) {
+    if (!old.startsWith('server-') || old === name) continue
+    const path = join(distDir, old)
+    if (Date.now() - statSync(path).mtimeMs > 60_000) rmSync(path, { recursive: true, force: true })
+  }
+  return entry
 }

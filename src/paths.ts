@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 
 /**
  * The directory of Linda's package.json: where `dist/web` and the migrations' sources
- * are, whether Linda runs from `src/` (tests) or from the compiled `dist/server/`.
+ * are, whether Linda runs from `src/` (tests) or compiled under `dist/`.
  */
 export const packageRoot: string = (() => {
   let dir = dirname(fileURLToPath(import.meta.url))

@@ -59,7 +59,7 @@ export class BotService {
     return rule
   }
 
-  listRules(page: { limit: number; after?: string }): Promise<Rule[]> {
+  listRules(page: { limit: number; after?: { priority: number; id: string } }): Promise<Rule[]> {
     return repo.listRules(this.deps.db, page)
   }
 

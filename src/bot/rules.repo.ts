@@ -44,7 +44,13 @@ export async function findRule(db: Executor, id: string): Promise<Rule | undefin
 /** Rules in the order they are tried: highest priority first, then oldest first. */
 export async function listRules(
   db: Executor,
-  filter: { accountId?: string; enabledOnly?: boolean; after?: string; limit?: number } = {},
+  filter: {
+    accountId?: string
+    enabledOnly?: boolean
+    /** Rules after this one in the order they are tried. */
+    after?: { priority: number; id: string }
+    limit?: number
+  } = {},
 ): Promise<Rule[]> {
   const rows = await db
     .selectFrom('rules')
@@ -55,7 +61,14 @@ export async function listRules(
       ),
     )
     .$if(filter.enabledOnly === true, (q) => q.where('enabled', '=', 1))
-    .$if(filter.after !== undefined, (q) => q.where('id', '>', filter.after!))
+    .$if(filter.after !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('priority', '<', filter.after!.priority),
+          eb.and([eb('priority', '=', filter.after!.priority), eb('id', '>', filter.after!.id)]),
+        ]),
+      ),
+    )
     .$if(filter.limit !== undefined, (q) => q.limit(filter.limit!))
     .orderBy('priority', 'desc')
     .orderBy('id')

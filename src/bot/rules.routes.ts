@@ -1,15 +1,17 @@
 import { z } from 'zod'
 import {
   commonErrors,
-  decodeCursor,
+  decodeKeyCursor,
+  encodeKeyCursor,
   idParams,
   pageOf,
   pageQuery,
-  toPage,
   type App,
 } from '../http/types.js'
 import type { BotService } from './bot.service.js'
 import { createRuleBody, ruleSchema, updateRuleBody } from './rules.schemas.js'
+
+const ruleCursor = z.object({ priority: z.number().int(), id: z.string().max(64) })
 
 export function rulesRoutes(bot: BotService) {
   return async function register(app: App): Promise<void> {
@@ -27,8 +29,17 @@ export function rulesRoutes(bot: BotService) {
       },
       async (req) => {
         const { limit, cursor } = req.query
-        const rows = await bot.listRules({ limit: limit + 1, after: decodeCursor(cursor) })
-        return toPage(rows, limit)
+        const after = decodeKeyCursor(cursor, ruleCursor)
+        const rows = await bot.listRules({ limit: limit + 1, after })
+        const items = rows.slice(0, limit)
+        const last = items[items.length - 1]
+        return {
+          items,
+          nextCursor:
+            rows.length > limit && last
+              ? encodeKeyCursor({ priority: last.priority, id: last.id })
+              : null,
+        }
       },
     )
 

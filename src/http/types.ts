@@ -58,6 +58,32 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return id
 }
 
+/** A cursor for lists ordered by more than the id: its position, as opaque text. */
+export function encodeKeyCursor(position: Record<string, string | number>): string {
+  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url')
+}
+
+/** Reads a cursor made by `encodeKeyCursor`; anything else is a 400 naming the cursor. */
+export function decodeKeyCursor<T extends z.ZodType>(
+  cursor: string | undefined,
+  shape: T,
+): z.output<T> | undefined {
+  if (cursor === undefined) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+  } catch {
+    parsed = undefined
+  }
+  const result = shape.safeParse(parsed)
+  if (!result.success) {
+    throw new AppError('VALIDATION_FAILED', 'The cursor is not valid', [
+      { path: 'query.cursor', message: 'not a cursor returned by this API' },
+    ])
+  }
+  return result.data
+}
+
 /** Cuts a `limit + 1` row list to a page and its next cursor. */
 export function toPage<T extends { id: string }>(
   rows: T[],

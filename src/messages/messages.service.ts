@@ -15,6 +15,7 @@ import type {
   SendMessageInput,
 } from './messages.schemas.js'
 import { SendPacer } from './rate-limiter.js'
+import { WaitingRoom } from './waiting-room.js'
 
 declare module '../platform/queue/port.js' {
   interface JobRegistry {
@@ -66,6 +67,7 @@ const receiptFrom: Record<StatusUpdate['status'], readonly MessageStatus[]> = {
  */
 export class MessagesService {
   private readonly pacer = new SendPacer()
+  private readonly earlyReceipts = new WaitingRoom<{ account: Account; update: StatusUpdate }>()
 
   constructor(private readonly deps: MessagesDeps) {}
 
@@ -124,7 +126,7 @@ export class MessagesService {
   ): Promise<{ message: Message; duplicate: boolean }> {
     const { db, queue, accounts } = this.deps
     const account = accounts.live(input.accountId) ?? (await accounts.get(input.accountId))
-    const to = normalizePhone(input.to, 'to')
+    const to = normalizePhone(input.to, 'body.to')
     const message = await transaction(db, async (trx) => {
       const contactId = await upsertContactByPhone(trx, to, { direction: 'out' })
       const conversationId = await repo.upsertConversation(
@@ -184,11 +186,34 @@ export class MessagesService {
       update.status,
       { at: update.timestamp, ...(update.error ? { error: update.error } : {}) },
     )
-    if (message) this.deps.events.publish('message.status', message)
+    if (message) {
+      this.deps.events.publish('message.status', message)
+      return
+    }
+    // A receipt can beat the sender to the database: the provider answered the send and
+    // reported delivery before its external id was stored. Such receipts wait for it.
+    if (!(await repo.findIdByExternalId(this.deps.db, account.id, update.externalId))) {
+      this.earlyReceipts.hold(`${account.id}:${update.externalId}`, { account, update })
+    }
   }
 
   /** The `message.send` job: one attempt at handing a queued message to its transport. */
   async deliver(job: Job<'message.send'>, signal: AbortSignal): Promise<void> {
+    try {
+      await this.attemptSend(job, signal)
+    } catch (err) {
+      if (!(err instanceof DelayError) && job.attempt >= job.maxAttempts) {
+        // The job dies with this attempt: the message must not stay queued for ever.
+        const message = err instanceof Error ? err.message : String(err)
+        await this.move(job.data.messageId, ['queued', 'sending'], 'failed', {
+          error: { code: 'SEND_FAILED', message },
+        })
+      }
+      throw err
+    }
+  }
+
+  private async attemptSend(job: Job<'message.send'>, signal: AbortSignal): Promise<void> {
     const { db, accounts, logger } = this.deps
     const { messageId, accountId } = job.data
     const account = accounts.live(accountId)
@@ -241,6 +266,9 @@ export class MessagesService {
         signal,
       )
       await this.move(message.id, ['sending'], 'sent', { externalId, error: null })
+      for (const early of this.earlyReceipts.take(`${account.id}:${externalId}`)) {
+        await this.applyStatus(early.account, early.update)
+      }
     } catch (err) {
       const lastAttempt = job.attempt >= job.maxAttempts
       const error =

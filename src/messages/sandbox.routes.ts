@@ -43,7 +43,7 @@ export function sandboxRoutes(accounts: AccountsService, messages: MessagesServi
       },
       async (req, reply) => {
         const sandbox = await accounts.sandbox(req.params.accountId)
-        const from = normalizePhone(req.body.from, 'from')
+        const from = normalizePhone(req.body.from, 'body.from')
         const result = await sandbox.receive({ from, text: req.body.text, id: req.body.id })
         return reply.code(202).send({ id: result.messageId, duplicate: result.duplicate })
       },

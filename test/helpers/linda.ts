@@ -335,9 +335,9 @@ export async function tableCounts(t: TestLinda): Promise<Record<string, number>>
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
- * Makes sure `bin/linda.js` has compiled src/ before a test spawns it. The first run after a
- * change compiles into dist/server/, and commands started meanwhile can see it half-written,
- * so test files take turns here (a lock dir in the run's temp dir) for that first run.
+ * Makes sure `bin/linda.js` has compiled src/ before a test spawns it. Concurrent builds are
+ * safe (each renames its build into place), but test files take turns here (a lock dir in
+ * the run's temp dir) so that only the first pays for compiling.
  */
 export async function ensureCliBuilt(): Promise<void> {
   const root = (inject('testTmpRoot') as string | undefined) ?? tmpdir()
