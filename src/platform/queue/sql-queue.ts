@@ -45,6 +45,8 @@ interface Worker {
   wakePending: boolean
   /** Jobs claimed at enqueue (runHere), waiting for a free slot. */
   held: Row[]
+  /** Jobs may be due in the table: false once a claim found fewer than it asked for. */
+  backlog: boolean
   timer: NodeJS.Timeout | undefined
 }
 
@@ -182,6 +184,7 @@ export class SqlJobQueue implements JobQueue {
       again: false,
       wakePending: false,
       held: [],
+      backlog: true,
       timer: undefined,
     })
     if (this.running) this.wake(name)
@@ -264,6 +267,7 @@ export class SqlJobQueue implements JobQueue {
   private wake(name: string, delayMs = 0): void {
     const worker = this.workers.get(name)
     if (!worker || !this.running) return
+    worker.backlog = true
     if (delayMs > 5) {
       this.schedule(worker, delayMs)
       return
@@ -310,6 +314,7 @@ export class SqlJobQueue implements JobQueue {
         const jobs = await this.claimBatch(worker.name, free)
         for (const row of jobs) this.run(worker, row)
         if (jobs.length === free) worker.again = true
+        else if (!worker.again) worker.backlog = false
       } while (worker.again && this.running)
     } catch (err) {
       this.options.logger.error({ err, queue: worker.name }, 'claiming jobs failed')
@@ -403,7 +408,8 @@ export class SqlJobQueue implements JobQueue {
         this.inFlight.delete(row.id)
         const next = this.running ? worker.held.shift() : undefined
         if (next) this.run(worker, next)
-        else this.wake(worker.name)
+        // A freed slot looks in the table only if jobs may be waiting there.
+        else if (worker.backlog) this.wake(worker.name)
       })
     this.inFlight.set(row.id, { done, abort })
   }
