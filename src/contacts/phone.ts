@@ -37,7 +37,8 @@ function parse(input: string, field: string, defaultCountry?: CountryCode): stri
     const length = parsed.nationalNumber.length
     if (parsed.ext) reason = 'has an extension; WhatsApp numbers have none'
     else if (parsed.isPossible()) return parsed.number
-    else if (parsed.country) reason = `has the wrong length for ${parsed.country} (${length} digits)`
+    else if (parsed.country)
+      reason = `has the wrong length for ${parsed.country} (${length} digits)`
     else reason = 'has the wrong length for its country code'
   } catch (err) {
     if (!(err instanceof ParseError)) throw err
