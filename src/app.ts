@@ -132,6 +132,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     metrics,
     apiKeys,
     bodyLimit: config.bodyLimit,
+    rateLimit: config.rateLimit,
     version,
     webRoot: options.webRoot ?? defaultWebRoot,
     root: [healthRoutes({ db, queue, accounts, metrics, version })],

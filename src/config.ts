@@ -31,6 +31,8 @@ const configSchema = z.object({
   logLevel: z.enum(logLevels).default('info'),
   /** json: one JSON object a line; pretty: for people (the default on a terminal). */
   logFormat: z.enum(['json', 'pretty']).optional(),
+  /** API requests a client (an API key, or an address without one) may make a minute; 0: no limit. */
+  rateLimit: z.coerce.number().int().min(0).default(3000),
   /** Largest accepted request body, in bytes. */
   bodyLimit: z.coerce
     .number()
@@ -68,6 +70,7 @@ export const envNames = {
   logLevel: 'LINDA_LOG_LEVEL',
   logFormat: 'LINDA_LOG_FORMAT',
   bodyLimit: 'LINDA_BODY_LIMIT',
+  rateLimit: 'LINDA_RATE_LIMIT',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>
 
 const flagNames: Partial<Record<keyof typeof envNames, string>> = {

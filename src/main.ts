@@ -62,7 +62,7 @@ async function start(options: Record<string, unknown>): Promise<void> {
     say('')
     say('  Your owner API key (shown once; sign in to the dashboard with it):')
     say(`    ${linda.generatedApiKey}`)
-    say('  Lost it? Create another with `linda api-key create`.')
+    say(`  Lost it? Create another: npx linda api-key create --data-dir ${config.dataDir}`)
   }
   say('')
 }

@@ -35,6 +35,7 @@ export function accountsRoutes(accounts: AccountsService) {
     app.post(
       '/accounts',
       {
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'Create an account',
@@ -61,6 +62,7 @@ export function accountsRoutes(accounts: AccountsService) {
     app.patch(
       '/accounts/:id',
       {
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'Change an account',
@@ -75,6 +77,7 @@ export function accountsRoutes(accounts: AccountsService) {
     app.delete(
       '/accounts/:id',
       {
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'Delete an account (its history is kept)',
@@ -91,6 +94,7 @@ export function accountsRoutes(accounts: AccountsService) {
     app.post(
       '/accounts/:id/connect',
       {
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'Connect an account',
@@ -104,6 +108,7 @@ export function accountsRoutes(accounts: AccountsService) {
     app.post(
       '/accounts/:id/disconnect',
       {
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'Disconnect an account',

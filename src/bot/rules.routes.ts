@@ -46,6 +46,7 @@ export function rulesRoutes(bot: BotService) {
     app.post(
       '/rules',
       {
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'Create an auto-reply rule',
@@ -72,6 +73,7 @@ export function rulesRoutes(bot: BotService) {
     app.patch(
       '/rules/:id',
       {
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'Change a rule',
@@ -86,6 +88,7 @@ export function rulesRoutes(bot: BotService) {
     app.delete(
       '/rules/:id',
       {
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'Delete a rule',

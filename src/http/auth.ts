@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ApiKeysService } from '../users/index.js'
+import { atLeast, type ApiKeysService } from '../users/index.js'
 import { problem, sendProblem } from './errors.js'
 
 /** The API key of a request: the bearer token, or for a browser WebSocket its subprotocol. */
@@ -40,5 +40,16 @@ export function authHook(keys: ApiKeysService) {
       )
     }
     req.principal = { keyId: record.id, role: record.role, name: record.name }
+    const safe = req.method === 'GET' || req.method === 'HEAD'
+    const minRole = req.routeOptions.config?.minRole ?? (safe ? 'viewer' : 'agent')
+    if (!atLeast(record.role, minRole)) {
+      return sendProblem(
+        reply,
+        problem(
+          'FORBIDDEN',
+          `This needs the ${minRole} role; this API key has the ${record.role} role`,
+        ),
+      )
+    }
   }
 }

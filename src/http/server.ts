@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import fastifyHelmet from '@fastify/helmet'
+import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
@@ -13,10 +14,11 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
+import { sha256 } from '../platform/crypto.js'
 import type { Logger } from '../platform/logging.js'
 import type { Metrics } from '../monitoring/index.js'
 import type { ApiKeysService } from '../users/index.js'
-import { authHook } from './auth.js'
+import { authHook, presentedKey } from './auth.js'
 import { eventsProtocol } from './events.routes.js'
 import { errorHandler, problem, sendProblem } from './errors.js'
 import type { App } from './types.js'
@@ -26,6 +28,8 @@ export interface HttpOptions {
   metrics: Metrics
   apiKeys: ApiKeysService
   bodyLimit: number
+  /** Requests a minute per client on /api; 0: unlimited. */
+  rateLimit: number
   version: string
   /** The built dashboard (index.html and assets), served at `/` when present. */
   webRoot?: string
@@ -53,7 +57,16 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: false,
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL…) are problems like the rest.
+    frameworkErrors: (err, _req, reply) =>
+      sendProblem(
+        reply,
+        problem('VALIDATION_FAILED', `The request URL is not valid: ${err.message}`),
+      ),
   }).withTypeProvider<ZodTypeProvider>()
+
+  // JSON in, JSON out: a text body is refused as such (415) rather than read as a string.
+  app.removeContentTypeParser('text/plain')
 
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -87,6 +100,18 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
+  if (options.rateLimit > 0) {
+    await app.register(fastifyRateLimit, {
+      max: options.rateLimit,
+      timeWindow: 60_000,
+      // Per API key (by its hash, never the key itself), or per address without one.
+      keyGenerator: (req) => {
+        const key = presentedKey(req)
+        return key ? `key:${sha256(key)}` : `ip:${req.ip}`
+      },
+      allowList: (req) => !req.url.startsWith('/api/'),
+    })
+  }
   app.addHook('onRequest', authHook(options.apiKeys))
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched'

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { AppError } from '../platform/errors.js'
+import type { Role } from '../users/roles.js'
 
 /** The Fastify instance every module's routes plug into (zod schemas as the type provider). */
 export type App = FastifyInstance<
@@ -98,9 +99,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route needs no API key. */
     public?: boolean
+    /** The least role that may call the route; default viewer to read, agent to change. */
+    minRole?: Role
   }
   interface FastifyRequest {
     /** The API key that authenticated the request. */
-    principal?: { keyId: string; role: string; name: string }
+    principal?: { keyId: string; role: Role; name: string }
   }
 }

@@ -12,7 +12,6 @@ export const errorCatalogue = {
   ACCOUNT_NOT_FOUND: { status: 404, title: 'Account not found' },
   MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found' },
   RULE_NOT_FOUND: { status: 404, title: 'Rule not found' },
-  JOB_NOT_FOUND: { status: 404, title: 'Job not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
   IDEMPOTENCY_CONFLICT: {
@@ -24,7 +23,6 @@ export const errorCatalogue = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal error' },
-  NOT_READY: { status: 503, title: 'Not ready' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue

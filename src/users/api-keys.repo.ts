@@ -1,11 +1,12 @@
 import type { Selectable } from 'kysely'
 import { nowIso, type ApiKeysTable, type Executor } from '../platform/db/index.js'
+import type { Role } from './roles.js'
 
 export interface ApiKeyRecord {
   id: string
   name: string
   prefix: string
-  role: string
+  role: Role
   createdAt: string
   lastUsedAt: string | null
   revokedAt: string | null
@@ -16,7 +17,7 @@ function toRecord(row: Selectable<ApiKeysTable>): ApiKeyRecord {
     id: row.id,
     name: row.name,
     prefix: row.prefix,
-    role: row.role,
+    role: row.role as Role,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { commonErrors, idParams, type App } from '../http/types.js'
-import { roles, type ApiKeysService } from './api-keys.service.js'
+import { AppError } from '../platform/errors.js'
+import type { ApiKeysService } from './api-keys.service.js'
+import { atLeast, roles } from './roles.js'
 
 const apiKeySchema = z
   .object({
@@ -17,10 +19,12 @@ const apiKeySchema = z
 export function apiKeysRoutes(keys: ApiKeysService) {
   return async function register(app: App): Promise<void> {
     const tags = ['team']
+    const config = { minRole: 'admin' } as const
 
     app.get(
       '/api-keys',
       {
+        config,
         schema: {
           tags,
           summary: 'List API keys (by prefix; values are never shown again)',
@@ -39,6 +43,7 @@ export function apiKeysRoutes(keys: ApiKeysService) {
     app.post(
       '/api-keys',
       {
+        config,
         schema: {
           tags,
           summary: 'Create an API key; its value is in this answer only',
@@ -50,6 +55,12 @@ export function apiKeysRoutes(keys: ApiKeysService) {
         },
       },
       async (req, reply) => {
+        if (!req.principal || !atLeast(req.principal.role, req.body.role)) {
+          throw new AppError(
+            'FORBIDDEN',
+            `An ${req.principal?.role ?? 'anonymous'} key cannot create ${req.body.role} keys`,
+          )
+        }
         const { record, key } = await keys.create(req.body.name, req.body.role)
         return reply.code(201).send({ ...(record as z.infer<typeof apiKeySchema>), key })
       },
@@ -58,6 +69,7 @@ export function apiKeysRoutes(keys: ApiKeysService) {
     app.delete(
       '/api-keys/:id',
       {
+        config,
         schema: {
           tags,
           summary: 'Revoke an API key',

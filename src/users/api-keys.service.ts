@@ -6,8 +6,7 @@ import { newId } from '../platform/ids.js'
 import * as repo from './api-keys.repo.js'
 import type { ApiKeyRecord } from './api-keys.repo.js'
 
-export const roles = ['owner', 'admin', 'agent', 'viewer'] as const
-export type Role = (typeof roles)[number]
+import type { Role } from './roles.js'
 
 /** How long a key's last use is trusted before it is written again. */
 const TOUCH_EVERY_MS = 60_000

@@ -1,3 +1,4 @@
+import { chmodSync, existsSync } from 'node:fs'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import type pg from 'pg'
@@ -91,7 +92,10 @@ export async function openDb(options: OpenDbOptions): Promise<DbHandle> {
     }
   }
 
+  const created = !existsSync(options.sqlitePath)
   const sqlite = new SqliteDatabase(options.sqlitePath)
+  // Messages and contacts are nobody else's business (the WAL inherits the mode).
+  if (created) chmodSync(options.sqlitePath, 0o600)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
