@@ -58,11 +58,12 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     forceCloseConnections: false,
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL…) are problems like the rest.
-    frameworkErrors: (err, _req, reply) =>
-      sendProblem(
+    frameworkErrors: (err, _req, reply) => {
+      void sendProblem(
         reply,
         problem('VALIDATION_FAILED', `The request URL is not valid: ${err.message}`),
-      ),
+      )
+    },
   }).withTypeProvider<ZodTypeProvider>()
 
   // JSON in, JSON out: a text body is refused as such (415) rather than read as a string.
