@@ -7,6 +7,7 @@ const workers = Math.max(1, Math.min(4, availableParallelism()))
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     maxWorkers: workers,
     teardownTimeout: 60_000,
     projects: [
