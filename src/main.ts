@@ -2,7 +2,7 @@ import { Command, Option } from 'commander'
 import { createLinda } from './app.js'
 import { ensureDashboardBuilt } from './cli/web.js'
 import { ConfigError, ensureDataDir, loadConfig, type ConfigFlags } from './config.js'
-import { migrateToLatest, openDb } from './platform/db/index.js'
+import { migrateToLatest, openDb, type DbHandle } from './platform/db/index.js'
 import { ApiKeysService, roles, type Role } from './users/index.js'
 import { version } from './version.js'
 
@@ -67,7 +67,11 @@ async function start(options: Record<string, unknown>): Promise<void> {
   say('')
 }
 
-async function migrate(options: Record<string, unknown>): Promise<void> {
+/** Opens the configured database (creating the data dir for SQLite), runs `fn`, closes it. */
+async function withDatabase<T>(
+  options: Record<string, unknown>,
+  fn: (db: DbHandle) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(flagsOf(options))
   if (config.dialect === 'sqlite') ensureDataDir(config)
   const db = await openDb({
@@ -76,24 +80,22 @@ async function migrate(options: Record<string, unknown>): Promise<void> {
     poolSize: 1,
   })
   try {
-    const result = await migrateToLatest(db.db)
-    const applied = result.results ?? []
-    if (applied.length === 0) say('The database is up to date.')
-    for (const r of applied) say(`applied ${r.migrationName}`)
+    return await fn(db)
   } finally {
     await db.close()
   }
 }
 
-async function createApiKey(options: Record<string, unknown>): Promise<void> {
-  const config = loadConfig(flagsOf(options))
-  if (config.dialect === 'sqlite') ensureDataDir(config)
-  const db = await openDb({
-    databaseUrl: config.databaseUrl,
-    sqlitePath: config.sqlitePath,
-    poolSize: 1,
+async function migrate(options: Record<string, unknown>): Promise<void> {
+  await withDatabase(options, async (db) => {
+    const applied = (await migrateToLatest(db.db)).results ?? []
+    if (applied.length === 0) say('The database is up to date.')
+    for (const r of applied) say(`applied ${r.migrationName}`)
   })
-  try {
+}
+
+async function createApiKey(options: Record<string, unknown>): Promise<void> {
+  await withDatabase(options, async (db) => {
     await migrateToLatest(db.db)
     const { record, key } = await new ApiKeysService(db.db).create(
       options.name as string,
@@ -101,9 +103,7 @@ async function createApiKey(options: Record<string, unknown>): Promise<void> {
     )
     say(`Created API key "${record.name}" (${record.role}). It is shown this once:`)
     say(key)
-  } finally {
-    await db.close()
-  }
+  })
 }
 
 async function runDoctor(options: Record<string, unknown>): Promise<void> {

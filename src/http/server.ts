@@ -175,15 +175,15 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
   }
 
   app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '/'
+    // Any GET outside the API that does not name a file is a dashboard page.
     const isPage =
-      req.method === 'GET' &&
-      !req.url.startsWith('/api/') &&
-      (req.headers.accept ?? '').includes('text/html')
+      req.method === 'GET' && !path.startsWith('/api/') && !/\.[A-Za-z0-9]+$/.test(path)
     if (isPage && hasWeb) {
       // The dashboard routes in the browser: every page path serves its index.html.
       return reply.header('cache-control', 'no-cache').sendFile('index.html')
     }
-    if (isPage && req.url === '/') {
+    if (isPage && path === '/') {
       return reply
         .type('text/html')
         .send(
