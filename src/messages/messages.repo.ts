@@ -211,8 +211,12 @@ export async function findByIdempotencyKey(
   return row && toMessage(row)
 }
 
+const findMessageQuery = prepared((db, p: { id: string }) =>
+  selectMessages(db).where('messages.id', '=', p.id),
+)
+
 export async function findMessage(db: Executor, id: string): Promise<Message | undefined> {
-  const row = await selectMessages(db).where('messages.id', '=', id).executeTakeFirst()
+  const row = (await findMessageQuery(db, { id })).rows[0]
   return row && toMessage(row)
 }
 

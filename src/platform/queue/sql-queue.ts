@@ -1,6 +1,14 @@
 import { sql, type Selectable } from 'kysely'
 import type { Logger } from '../logging.js'
-import { afterCommit, fromJson, nowIso, toJson, type Db, type Executor } from '../db/index.js'
+import {
+  afterCommit,
+  fromJson,
+  nowIso,
+  prepared,
+  toJson,
+  type Db,
+  type Executor,
+} from '../db/index.js'
 import type { JobsTable } from '../db/schema.js'
 import { newId } from '../ids.js'
 import {
@@ -55,6 +63,50 @@ type Row = Pick<
   'id' | 'queue' | 'payload' | 'attempts' | 'max_attempts' | 'created_at' | 'priority' | 'run_at'
 >
 
+/** Enqueueing is the hot path of every message: its insert is compiled once. */
+const insertJob = prepared(
+  (
+    db,
+    p: {
+      id: string
+      queue: string
+      payload: string
+      state: 'pending' | 'active'
+      priority: number
+      runAt: string
+      attempts: number
+      maxAttempts: number
+      dedupeKey: string | null
+      lockedUntil: string | null
+      now: string
+    },
+  ) =>
+    db
+      .insertInto('jobs')
+      .values({
+        id: p.id,
+        queue: p.queue,
+        payload: p.payload,
+        state: p.state,
+        priority: p.priority,
+        run_at: p.runAt,
+        attempts: p.attempts,
+        max_attempts: p.maxAttempts,
+        dedupe_key: p.dedupeKey,
+        locked_until: p.lockedUntil,
+        created_at: p.now,
+        updated_at: p.now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['queue', 'dedupe_key'])
+          // Must repeat the partial index's predicate word for word (SQLite matches it as text).
+          .where(sql<boolean>`state in ('pending', 'active') and dedupe_key is not null`)
+          .doNothing(),
+      )
+      .returning('id'),
+)
+
 /**
  * The local durable job queue: jobs live in the `jobs` table of Linda's own database, so
  * enqueueing takes part in the caller's transaction. Workers are woken in-process the
@@ -93,31 +145,20 @@ export class SqlJobQueue implements JobQueue {
     const claimHere = options.runHere === true && delay <= 0 && worker !== undefined && this.running
     const id = newId()
     const maxAttempts = options.maxAttempts ?? 5
-    const inserted = await executor
-      .insertInto('jobs')
-      .values({
-        id,
-        queue: name,
-        payload: toJson(data),
-        state: claimHere ? 'active' : 'pending',
-        priority: options.priority ?? 0,
-        run_at: runAt,
-        attempts: claimHere ? 1 : 0,
-        max_attempts: maxAttempts,
-        dedupe_key: options.dedupeKey ?? null,
-        locked_until: claimHere ? new Date(Date.now() + this.lockMs).toISOString() : null,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['queue', 'dedupe_key'])
-          // Must repeat the partial index's predicate word for word (SQLite matches it as text).
-          .where(sql<boolean>`state in ('pending', 'active') and dedupe_key is not null`)
-          .doNothing(),
-      )
-      .returning('id')
-      .executeTakeFirst()
+    const { rows } = await insertJob(executor, {
+      id,
+      queue: name,
+      payload: toJson(data),
+      state: claimHere ? 'active' : 'pending',
+      priority: options.priority ?? 0,
+      runAt,
+      attempts: claimHere ? 1 : 0,
+      maxAttempts,
+      dedupeKey: options.dedupeKey ?? null,
+      lockedUntil: claimHere ? new Date(Date.now() + this.lockMs).toISOString() : null,
+      now,
+    })
+    const inserted = rows[0]
     if (!inserted) {
       const existing = await executor
         .selectFrom('jobs')
