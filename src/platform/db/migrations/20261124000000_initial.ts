@@ -6,6 +6,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter
   const time = pg ? 'timestamptz' : 'text'
   const json = pg ? 'jsonb' : 'text'
+  // On SQLite, tables keyed by a text id are stored in id order (their ids are UUIDv7s,
+  // so new rows append): one B-tree fewer to write on every insert.
+  const clustered = <T extends { modifyEnd(node: ReturnType<typeof sql>): T }>(table: T): T =>
+    pg ? table : table.modifyEnd(sql`without rowid`)
 
   await db.schema
     .createTable('accounts')
@@ -35,6 +39,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_outbound_at', sql.raw(time))
     .addColumn('created_at', sql.raw(time), (c) => c.notNull())
     .addColumn('updated_at', sql.raw(time), (c) => c.notNull())
+    .$call(clustered)
     .execute()
 
   await db.schema
@@ -50,6 +55,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', sql.raw(time), (c) => c.notNull())
     .addColumn('updated_at', sql.raw(time), (c) => c.notNull())
     .addUniqueConstraint('conversations_account_contact', ['account_id', 'contact_id'])
+    .$call(clustered)
     .execute()
   await db.schema
     .createIndex('conversations_contact')
@@ -78,6 +84,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sent_at', sql.raw(time))
     .addColumn('delivered_at', sql.raw(time))
     .addColumn('read_at', sql.raw(time))
+    .$call(clustered)
     .execute()
   await db.schema
     .createIndex('messages_account_external')
@@ -122,6 +129,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', sql.raw(time), (c) => c.notNull())
     .addColumn('updated_at', sql.raw(time), (c) => c.notNull())
     .addColumn('finished_at', sql.raw(time))
+    .$call(clustered)
     .execute()
   // The claim query: the next due jobs of one queue, in the order they run, read straight
   // off the index (no sort, whatever the backlog).
