@@ -91,7 +91,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     logger: logger.child({ component: 'accounts' }),
     inbox: {
       inbound: (account, message) => pipeline().ingest(account, message),
-      status: (account, update) => pipeline().applyStatus(account, update),
+      statuses: (account, updates) => pipeline().applyStatuses(account, updates),
     },
   })
   const messages = (late.messages = new MessagesService({

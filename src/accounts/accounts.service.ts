@@ -28,7 +28,7 @@ declare module '../platform/events/port.js' {
 /** Where a running transport hands what it hears; `app.ts` wires it to the message pipeline. */
 export interface AccountInbox {
   inbound(account: Account, message: InboundMessage): ReturnType<TransportListener['inbound']>
-  status(account: Account, update: StatusUpdate): Promise<void>
+  statuses(account: Account, updates: readonly StatusUpdate[]): Promise<void>
 }
 
 export interface AccountsDeps {
@@ -201,7 +201,7 @@ export class AccountsService {
     let transport: Transport | undefined
     const listener: TransportListener = {
       inbound: (message) => this.deps.inbox.inbound(this.current(account), message),
-      status: (update) => this.deps.inbox.status(this.current(account), update),
+      statuses: (updates) => this.deps.inbox.statuses(this.current(account), updates),
       state: (state, reason) => {
         // A transport that was stopped is no longer the running one: its "disconnected" is
         // not recorded, so stopAll() leaves each account's state for the next start (and

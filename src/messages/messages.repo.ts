@@ -356,3 +356,44 @@ export async function transition(
   const row = rows[0]
   return row && toMessage(row)
 }
+
+/**
+ * Moves every message of the account with one of `externalIds` from one of `from` to
+ * `to` in one statement (a batch of receipts); returns the messages it moved.
+ */
+export async function transitionMany(
+  db: Executor,
+  accountId: string,
+  externalIds: readonly string[],
+  from: readonly MessageStatus[],
+  to: 'sent' | 'delivered' | 'read',
+  at: string,
+): Promise<Message[]> {
+  if (externalIds.length === 0) return []
+  const column = ({ sent: 'sent_at', delivered: 'delivered_at', read: 'read_at' } as const)[to]
+  const rows = await db
+    .updateTable('messages')
+    .set({ status: to, updated_at: nowIso(), [column]: at })
+    .where('account_id', '=', accountId)
+    .where('external_id', 'in', externalIds)
+    .where('status', 'in', from)
+    .returningAll()
+    .execute()
+  return rows.map(toMessage)
+}
+
+/** Which of these external ids the account has messages for. */
+export async function knownExternalIds(
+  db: Executor,
+  accountId: string,
+  externalIds: readonly string[],
+): Promise<Set<string>> {
+  if (externalIds.length === 0) return new Set()
+  const rows = await db
+    .selectFrom('messages')
+    .select('external_id')
+    .where('account_id', '=', accountId)
+    .where('external_id', 'in', externalIds)
+    .execute()
+  return new Set(rows.map((r) => r.external_id!))
+}

@@ -52,6 +52,9 @@ export interface SendOptions {
 /** How often a message queued for a disconnected account checks whether it is back. */
 const ACCOUNT_WAIT_MS = 5_000
 
+/** Receipts moved by one statement at most. */
+const RECEIPT_CHUNK = 500
+
 /** Which states a receipt may move a message from: statuses only move forward. */
 const receiptFrom: Record<StatusUpdate['status'], readonly MessageStatus[]> = {
   sent: ['queued', 'sending', 'uncertain'],
@@ -67,7 +70,7 @@ const receiptFrom: Record<StatusUpdate['status'], readonly MessageStatus[]> = {
  */
 export class MessagesService {
   private readonly pacer = new SendPacer()
-  private readonly earlyReceipts = new WaitingRoom<{ account: Account; update: StatusUpdate }>()
+  private readonly earlyReceipts = new WaitingRoom<{ update: StatusUpdate }>()
 
   constructor(private readonly deps: MessagesDeps) {}
 
@@ -177,23 +180,73 @@ export class MessagesService {
     return repo.listMessages(this.deps.db, { ...query, phone })
   }
 
-  /** Applies a receipt from the transport; receipts never move a message backwards. */
-  async applyStatus(account: Account, update: StatusUpdate): Promise<void> {
+  /**
+   * Applies receipts from a transport, in order; receipts never move a message backwards.
+   * Receipts of one kind and time (a batch from WhatsApp) move in one statement.
+   */
+  async applyStatuses(account: Account, updates: readonly StatusUpdate[]): Promise<void> {
+    const groups = new Map<string, StatusUpdate[]>()
+    for (const update of updates) {
+      if (update.status === 'failed') {
+        // Each failure carries its own error: one by one.
+        await this.applyFailure(account, update)
+        continue
+      }
+      const key = `${update.status}|${update.timestamp}`
+      const group = groups.get(key)
+      if (group) group.push(update)
+      else groups.set(key, [update])
+    }
+    for (const group of groups.values()) {
+      const { status, timestamp } = group[0]!
+      for (let i = 0; i < group.length; i += RECEIPT_CHUNK) {
+        const chunk = group.slice(i, i + RECEIPT_CHUNK)
+        const moved = await repo.transitionMany(
+          this.deps.db,
+          account.id,
+          chunk.map((u) => u.externalId),
+          receiptFrom[status],
+          status as 'sent' | 'delivered' | 'read',
+          timestamp,
+        )
+        for (const message of moved) this.deps.events.publish('message.status', message)
+        if (moved.length < chunk.length) await this.holdEarly(account, chunk, moved)
+      }
+    }
+  }
+
+  private async applyFailure(account: Account, update: StatusUpdate): Promise<void> {
     const message = await repo.transition(
       this.deps.db,
       { accountId: account.id, externalId: update.externalId },
-      receiptFrom[update.status],
-      update.status,
+      receiptFrom.failed,
+      'failed',
       { at: update.timestamp, ...(update.error ? { error: update.error } : {}) },
     )
-    if (message) {
-      this.deps.events.publish('message.status', message)
-      return
-    }
-    // A receipt can beat the sender to the database: the provider answered the send and
-    // reported delivery before its external id was stored. Such receipts wait for it.
-    if (!(await repo.findIdByExternalId(this.deps.db, account.id, update.externalId))) {
-      this.earlyReceipts.hold(`${account.id}:${update.externalId}`, { account, update })
+    if (message) this.deps.events.publish('message.status', message)
+    else await this.holdEarly(account, [update], [])
+  }
+
+  /**
+   * A receipt can beat the sender to the database: the provider answered the send and
+   * reported delivery before its external id was stored. Such receipts wait for it.
+   */
+  private async holdEarly(
+    account: Account,
+    updates: readonly StatusUpdate[],
+    moved: readonly Message[],
+  ): Promise<void> {
+    const done = new Set(moved.map((m) => m.externalId))
+    const unmoved = updates.filter((u) => !done.has(u.externalId))
+    const known = await repo.knownExternalIds(
+      this.deps.db,
+      account.id,
+      unmoved.map((u) => u.externalId),
+    )
+    for (const update of unmoved) {
+      if (!known.has(update.externalId)) {
+        this.earlyReceipts.hold(`${account.id}:${update.externalId}`, { update })
+      }
     }
   }
 
@@ -266,9 +319,12 @@ export class MessagesService {
         signal,
       )
       await this.move(message.id, ['sending'], 'sent', { externalId, error: null })
-      for (const early of this.earlyReceipts.take(`${account.id}:${externalId}`)) {
-        await this.applyStatus(early.account, early.update)
-      }
+      const early = this.earlyReceipts.take(`${account.id}:${externalId}`)
+      if (early.length > 0)
+        await this.applyStatuses(
+          account,
+          early.map((e) => e.update),
+        )
     } catch (err) {
       const lastAttempt = job.attempt >= job.maxAttempts
       const error =

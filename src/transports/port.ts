@@ -68,7 +68,8 @@ export interface OutboundMessage {
 /** What a transport reports to Linda. Each returns once Linda has stored what it was told. */
 export interface TransportListener {
   inbound(message: InboundMessage): Promise<{ messageId: string; duplicate: boolean }>
-  status(update: StatusUpdate): Promise<void>
+  /** Receipts, in the order the provider reported them (one Cloud webhook carries many). */
+  statuses(updates: readonly StatusUpdate[]): Promise<void>
   state(state: ConnectionState, reason?: string): void
 }
 

@@ -4,6 +4,7 @@ import {
   TransportError,
   type InboundMessage,
   type OutboundMessage,
+  type StatusUpdate,
   type Transport,
   type TransportCapabilities,
   type TransportListener,
@@ -85,8 +86,27 @@ export class SandboxTransport implements Transport {
     return { externalId }
   }
 
-  private async receipt(externalId: string, status: 'delivered' | 'read'): Promise<void> {
-    await this.listener.status({ externalId, status, timestamp: new Date().toISOString() })
+  private batch: { updates: StatusUpdate[]; done: Promise<void> } | undefined
+
+  /**
+   * Reports a receipt. Receipts due in the same turn of the event loop travel together,
+   * as WhatsApp batches them.
+   */
+  private receipt(externalId: string, status: 'delivered' | 'read'): Promise<void> {
+    if (!this.batch) {
+      const updates: StatusUpdate[] = []
+      const done = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          this.batch = undefined
+          const timestamp = new Date().toISOString()
+          for (const update of updates) update.timestamp = timestamp
+          this.listener.statuses(updates).then(resolve, reject)
+        })
+      })
+      this.batch = { updates, done }
+    }
+    this.batch.updates.push({ externalId, status, timestamp: '' })
+    return this.batch.done
   }
 
   private later(delayMs: number | null, fn: () => Promise<void>): void {
