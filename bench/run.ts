@@ -12,7 +12,7 @@ const targets = { messagesPerSecond: 3000, p99Ms: 50, idleRssMb: 100 }
 
 const pipeline = await benchInboundPipeline({
   throughputMessages: quick ? 5000 : 30_000,
-  latencyRate: 3000,
+  latencyRates: [targets.messagesPerSecond, 1000],
   latencySeconds: quick ? 3 : 10,
   log,
 })
@@ -25,15 +25,21 @@ const rows: Array<[string, string, string, boolean]> = [
     `≥ ${targets.messagesPerSecond}`,
     pipeline.throughput.messagesPerSecond >= targets.messagesPerSecond,
   ],
-  [`latency p50 @ ${pipeline.latency.achievedRate}/s`, `${pipeline.latency.p50Ms} ms`, '', true],
-  ['latency p95', `${pipeline.latency.p95Ms} ms`, '', true],
-  [
-    'latency p99 (inbound → sent)',
-    `${pipeline.latency.p99Ms} ms`,
-    `< ${targets.p99Ms}`,
-    pipeline.latency.p99Ms < targets.p99Ms,
-  ],
-  ['latency max', `${pipeline.latency.maxMs} ms`, '', true],
+]
+for (const l of pipeline.latency) {
+  const atTarget = l.targetRate === targets.messagesPerSecond
+  rows.push(
+    [`latency p50 @ ${l.targetRate}/s (got ${l.achievedRate}/s)`, `${l.p50Ms} ms`, '', true],
+    [`latency p95 @ ${l.targetRate}/s`, `${l.p95Ms} ms`, '', true],
+    [
+      `latency p99 @ ${l.targetRate}/s (inbound → sent)`,
+      `${l.p99Ms} ms`,
+      atTarget ? `< ${targets.p99Ms}` : '',
+      !atTarget || l.p99Ms < targets.p99Ms,
+    ],
+  )
+}
+rows.push(
   ['peak RSS (bench process)', `${pipeline.peakRssMb} MB`, '', true],
   [
     'idle RSS (linda start, settled)',
@@ -41,9 +47,9 @@ const rows: Array<[string, string, string, boolean]> = [
     `< ${targets.idleRssMb}`,
     idle.idleRssMb < targets.idleRssMb,
   ],
-]
+)
 
-const width = [32, 16, 10]
+const width = [44, 16, 10]
 process.stdout.write(
   `\nInbound pipeline (SQLite, sandbox, ${cpus().length} cores, Node ${process.version})\n`,
 )
