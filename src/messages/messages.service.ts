@@ -1,6 +1,6 @@
 import type { Account, AccountsService } from '../accounts/index.js'
 import { normalizePhone, upsertContactByPhone } from '../contacts/index.js'
-import { transaction, type Db } from '../platform/db/index.js'
+import { groupWrite, transaction, type Db } from '../platform/db/index.js'
 import { AppError } from '../platform/errors.js'
 import type { EventBus } from '../platform/events/index.js'
 import type { Logger } from '../platform/logging.js'
@@ -349,7 +349,9 @@ export class MessagesService {
     to: MessageStatus,
     extra?: Parameters<typeof repo.transition>[4],
   ): Promise<Message | undefined> {
-    const message = await repo.transition(this.deps.db, { id }, from, to, extra)
+    const message = await groupWrite(this.deps.db, (db) =>
+      repo.transition(db, { id }, from, to, extra),
+    )
     if (message) this.deps.events.publish('message.status', message)
     return message
   }

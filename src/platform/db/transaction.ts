@@ -5,6 +5,8 @@ const afterCommitHooks = new WeakMap<object, Array<() => void>>()
 
 interface GroupItem {
   fn: (trx: Trx) => Promise<unknown>
+  /** One statement: atomic by itself, so it needs no savepoint. */
+  single: boolean
   hooks: Array<() => void>
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
@@ -30,9 +32,9 @@ class GroupCommitter {
 
   constructor(private readonly db: Db) {}
 
-  run<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+  run<T>(fn: (trx: Trx) => Promise<T>, single = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, hooks: [], resolve: resolve as (v: unknown) => void, reject })
+      this.queue.push({ fn, single, hooks: [], resolve: resolve as (v: unknown) => void, reject })
       if (!this.running) void this.drain()
     })
   }
@@ -48,6 +50,15 @@ class GroupCommitter {
               const item = this.queue.shift()!
               batch.push(item)
               afterCommitHooks.set(trx, item.hooks)
+              if (item.single) {
+                // A failing statement undoes only itself; the batch goes on.
+                try {
+                  item.outcome = { ok: true, value: await item.fn(trx) }
+                } catch (error) {
+                  item.outcome = { ok: false, error }
+                }
+                continue
+              }
               await trx.executeQuery(savepoint)
               try {
                 item.outcome = { ok: true, value: await item.fn(trx) }
@@ -104,6 +115,15 @@ export async function transaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Prom
   })
   for (const hook of hooks) hook()
   return result
+}
+
+/**
+ * Runs one write statement, group-committed with other writes on SQLite (on PostgreSQL it
+ * runs as it is). `fn` must issue exactly one statement.
+ */
+export async function groupWrite<T>(db: Db, fn: (executor: Executor) => Promise<T>): Promise<T> {
+  const committer = committerFor(db)
+  return committer ? committer.run(fn, true) : fn(db)
 }
 
 /**
