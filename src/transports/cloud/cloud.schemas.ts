@@ -63,7 +63,8 @@ const mediaSchema = z.object({
 })
 export type MetaMedia = z.output<typeof mediaSchema>
 
-const typed = { label: z.string().optional(), type: z.string().optional() }
+/** Meta's `type` of a phone, email, URL or address (HOME, WORK, …). */
+const typed = { type: z.string().optional() }
 
 /** A contact card, as inbound `contacts` messages carry and outbound ones send. */
 export const contactCardSchema = z.object({
@@ -207,7 +208,12 @@ export const webhookValueSchema = z.object({
     phone_number_id: z.string().min(1),
   }),
   contacts: z
-    .array(z.object({ wa_id: z.string().optional(), profile: z.object({ name: z.string() }).partial().optional() }))
+    .array(
+      z.object({
+        wa_id: z.string().optional(),
+        profile: z.object({ name: z.string() }).partial().optional(),
+      }),
+    )
     .optional(),
   messages: z.array(z.unknown()).optional(),
   statuses: z.array(z.unknown()).optional(),
