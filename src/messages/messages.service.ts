@@ -331,7 +331,17 @@ export class MessagesService {
         err instanceof TransportError
           ? { code: err.code, message: err.message }
           : { code: 'SEND_FAILED', message: err instanceof Error ? err.message : String(err) }
-      const retry = !(err instanceof TransportError) || err.retryable
+      if (
+        err instanceof TransportError &&
+        err.deliveryUnknown &&
+        account.settings.uncertainPolicy === 'mark'
+      ) {
+        // It may have gone out: a person decides rather than a retry sending it twice.
+        logger.warn({ messageId: message.id, error }, 'send outcome unknown; marked uncertain')
+        await this.move(message.id, ['sending'], 'uncertain', { error })
+        return
+      }
+      const retry = !(err instanceof TransportError) || err.retryable || err.deliveryUnknown
       if (retry && !lastAttempt) {
         await this.move(message.id, ['sending'], 'queued', { error })
         if (err instanceof TransportError && err.retryAfterMs)

@@ -75,6 +75,14 @@ export interface TransportListener {
 
 /** Why a send failed, and whether trying again may help. */
 export class TransportError extends Error {
+  /** The account's credentials no longer work: it needs a person, not a retry. */
+  readonly authFailure: boolean = false
+  /**
+   * The request may have reached WhatsApp before it failed (a timeout mid-request):
+   * sending again may deliver the message twice.
+   */
+  readonly deliveryUnknown: boolean = false
+
   constructor(
     readonly code: string,
     message: string,

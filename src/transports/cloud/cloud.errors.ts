@@ -63,23 +63,21 @@ export interface CloudApiErrorOptions {
 export class CloudApiError extends TransportError {
   declare readonly code: CloudErrorCode
   /**
-   * The account's credentials are not usable (token invalid or expired, permission
-   * missing): the account should go to `error` until someone gives it a new token.
+   * Auth failures: the token is invalid or expired, or a permission is missing; the
+   * account should go to `error` until someone gives it a new token.
    */
-  readonly authFailure: boolean
-  /**
-   * The request may have reached Meta before it failed (a timeout): resending may
-   * deliver the message twice.
-   */
-  readonly deliveryUnknown: boolean
+  declare readonly authFailure: boolean
+  declare readonly deliveryUnknown: boolean
   /** Meta's own error, when Meta answered with one. */
   readonly meta?: MetaErrorInfo
 
   constructor(code: CloudErrorCode, message: string, options: CloudApiErrorOptions) {
     super(code, message, options.retryable, options.retryAfterMs)
     this.name = 'CloudApiError'
-    this.authFailure = options.authFailure ?? false
-    this.deliveryUnknown = options.deliveryUnknown ?? false
+    Object.assign(this, {
+      authFailure: options.authFailure ?? false,
+      deliveryUnknown: options.deliveryUnknown ?? false,
+    })
     if (options.meta) this.meta = options.meta
     if (options.cause !== undefined) this.cause = options.cause
   }
