@@ -12,6 +12,7 @@ import { LocalEventBus, type EventBus } from './platform/events/index.js'
 import { lockDataDir } from './platform/instance-lock.js'
 import { createLogger, type Logger } from './platform/logging.js'
 import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
+import { SandboxTransport } from './transports/sandbox/index.js'
 import { ApiKeysService, apiKeysRoutes } from './users/index.js'
 import { packageRoot } from './paths.js'
 import { version } from './version.js'
@@ -53,7 +54,7 @@ const defaultWebRoot = join(packageRoot, 'dist', 'web')
 export async function createLinda(config: Config, options: AppOptions = {}): Promise<Linda> {
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat)
   ensureDataDir(config)
-  ensureSecretKey(config)
+  const secretKey = ensureSecretKey(config)
   const releaseLock = config.dialect === 'sqlite' ? lockDataDir(config.dataDir) : () => {}
   let db: DbHandle | undefined
   try {
@@ -92,6 +93,12 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     inbox: {
       inbound: (account, message) => pipeline().ingest(account, message),
       statuses: (account, updates) => pipeline().applyStatuses(account, updates),
+    },
+    secretKey,
+    // The transports this version runs; accounts of the other kinds stay in `error`.
+    transportFactories: {
+      sandbox: (account, _credentials, listener) =>
+        new SandboxTransport(listener, account.settings.sandbox),
     },
   })
   const messages = (late.messages = new MessagesService({

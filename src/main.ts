@@ -165,6 +165,19 @@ withConfigOptions(
   restore(loadConfig(flagsOf(options)), file, out)
 })
 
+withConfigOptions(
+  program
+    .command('rotate-key')
+    .description('Re-encrypt the stored credentials under a new secret key (stop Linda first)')
+    .option('--new-key <hex>', 'the new key, 64 hex characters (default: a generated one)'),
+).action(async (options: Record<string, unknown>) => {
+  const { rotateKey } = await import('./cli/rotate-key.js')
+  await rotateKey(loadConfig(flagsOf(options)), {
+    newKey: options.newKey as string | undefined,
+    out,
+  })
+})
+
 const apiKey = program.command('api-key').description('Manage API keys')
 withConfigOptions(
   apiKey

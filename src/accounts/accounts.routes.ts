@@ -5,10 +5,17 @@ import {
   idParams,
   pageOf,
   pageQuery,
+  problemSchema,
   toPage,
   type App,
 } from '../http/types.js'
-import { accountSchema, createAccountBody, updateAccountBody } from './accounts.schemas.js'
+import {
+  accountSchema,
+  createAccountBody,
+  deleteAccountQuery,
+  pairingSchema,
+  updateAccountBody,
+} from './accounts.schemas.js'
 import type { AccountsService } from './accounts.service.js'
 
 export function accountsRoutes(accounts: AccountsService) {
@@ -39,8 +46,10 @@ export function accountsRoutes(accounts: AccountsService) {
         schema: {
           tags,
           summary: 'Create an account',
+          description:
+            'Creates the account and connects it. Credentials (`cloud`, `baileys`) are stored encrypted and never returned. A transport this version cannot run leaves the account in `error`, with the reason in `stateReason`.',
           body: createAccountBody,
-          response: { 201: accountSchema, ...commonErrors },
+          response: { 201: accountSchema, 409: problemSchema, ...commonErrors },
         },
       },
       async (req, reply) => reply.code(201).send(await accounts.create(req.body)),
@@ -66,9 +75,11 @@ export function accountsRoutes(accounts: AccountsService) {
         schema: {
           tags,
           summary: 'Change an account',
+          description:
+            'Only the fields given change, settings one by one. A running account reconnects to apply new settings or credentials.',
           params: idParams,
           body: updateAccountBody,
-          response: { 200: accountSchema, ...commonErrors },
+          response: { 200: accountSchema, 409: problemSchema, ...commonErrors },
         },
       },
       async (req) => accounts.update(req.params.id, req.body),
@@ -80,13 +91,16 @@ export function accountsRoutes(accounts: AccountsService) {
         config: { minRole: 'admin' },
         schema: {
           tags,
-          summary: 'Delete an account (its history is kept)',
+          summary: 'Delete an account',
+          description:
+            'Its conversations and messages are kept, unless `purge=true`: then they are deleted with the account (contacts stay, they are shared). A purge also works on an account deleted earlier.',
           params: idParams,
+          querystring: deleteAccountQuery,
           response: { 204: z.null(), ...commonErrors },
         },
       },
       async (req, reply) => {
-        await accounts.remove(req.params.id)
+        await accounts.remove(req.params.id, { purge: req.query.purge })
         return reply.code(204).send(null)
       },
     )
@@ -98,6 +112,8 @@ export function accountsRoutes(accounts: AccountsService) {
         schema: {
           tags,
           summary: 'Connect an account',
+          description:
+            'Answers the account: `connected`, `linking` (see the pairing route), or `error` with the reason when it cannot connect.',
           params: idParams,
           response: { 200: accountSchema, ...commonErrors },
         },
@@ -117,6 +133,39 @@ export function accountsRoutes(accounts: AccountsService) {
         },
       },
       async (req) => accounts.disconnect(req.params.id),
+    )
+
+    app.post(
+      '/accounts/:id/logout',
+      {
+        config: { minRole: 'admin' },
+        schema: {
+          tags,
+          summary: 'Unlink an account',
+          description:
+            'Stops the account and forgets its link: it becomes `logged_out`, and `connect` links it anew.',
+          params: idParams,
+          response: { 200: accountSchema, ...commonErrors },
+        },
+      },
+      async (req) => accounts.logout(req.params.id),
+    )
+
+    app.get(
+      '/accounts/:id/pairing',
+      {
+        // A QR code or pairing code links a phone to the account: an admin's business.
+        config: { minRole: 'admin' },
+        schema: {
+          tags,
+          summary: 'How to link an account',
+          description:
+            'The state, and while the account is `linking` the QR code or pairing code to link it with. A transport without pairing (the sandbox) answers the state alone.',
+          params: idParams,
+          response: { 200: pairingSchema, ...commonErrors },
+        },
+      },
+      async (req) => accounts.pairing(req.params.id),
     )
   }
 }

@@ -14,6 +14,15 @@ export const errorCatalogue = {
   RULE_NOT_FOUND: { status: 404, title: 'Rule not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
+  ACCOUNT_PHONE_NUMBER_ID_TAKEN: {
+    status: 409,
+    title: 'Another account already uses this Cloud API phone number id',
+  },
+  ACCOUNT_PHONE_TAKEN: { status: 409, title: 'Another account already links this phone number' },
+  ACCOUNT_CREDENTIALS_UNREADABLE: {
+    status: 409,
+    title: "The account's credentials cannot be decrypted with this instance's key",
+  },
   IDEMPOTENCY_CONFLICT: {
     status: 409,
     title: 'The Idempotency-Key was already used with another request',

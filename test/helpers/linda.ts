@@ -13,13 +13,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { inject, vi } from 'vitest'
 import { createLinda, type Linda } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Account, AccountSettings } from '../../src/accounts/index.js'
 import type { Message, MessageStatus } from '../../src/messages/index.js'
-import { createLogger } from '../../src/platform/logging.js'
+import { createLogger, type Logger } from '../../src/platform/logging.js'
 import { freshDataDir, freshPostgresUrl, type TestDialect } from './databases.js'
 
 /** A PATCH of an account's settings: only the keys given change. */
@@ -49,6 +50,8 @@ export interface StartOptions {
   queue?: { pollIntervalMs?: number; retryBaseMs?: number }
   /** More environment for loadConfig (e.g. LINDA_BODY_LIMIT). */
   env?: Record<string, string>
+  /** The logger Linda logs to; default a silent one. (See `captureLogs`.) */
+  logger?: Logger
 }
 
 export interface TestResponse<T> {
@@ -142,7 +145,7 @@ export async function startTestLinda(
     },
   )
   const linda = await createLinda(config, {
-    logger: createLogger('silent'),
+    logger: opts.logger ?? createLogger('silent'),
     queue: { pollIntervalMs: 20, retryBaseMs: 5, ...opts.queue },
   })
 
@@ -215,6 +218,21 @@ export async function startTestLinda(
     await stop().catch(() => {})
     throw err
   }
+}
+
+/**
+ * A debug-level logger that keeps every line it writes, to check what reaches the logs:
+ * `startTestLinda(dialect, { logger: logs.logger })`, then `logs.text()`.
+ */
+export function captureLogs(): { logger: Logger; text(): string } {
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      lines.push(chunk.toString())
+      done()
+    },
+  })
+  return { logger: createLogger('debug', stream, 'json'), text: () => lines.join('') }
 }
 
 // ---- small conveniences over the API ----

@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import * as initial from './migrations/20261124000000_initial.js'
+import * as accountLifecycle from './migrations/20261125000000_account_lifecycle.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
 const migrations: Record<string, Migration> = {
   '20261124000000_initial': initial,
+  '20261125000000_account_lifecycle': accountLifecycle,
 }
 
 function migrator(db: Kysely<unknown>): Migrator {

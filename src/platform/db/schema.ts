@@ -17,6 +17,11 @@ export interface AccountsTable {
   state: string
   state_reason: string | null
   settings: Json<Record<string, unknown>>
+  /** The public part of the transport's credentials (e.g. the Cloud API phone number id). */
+  transport_config: Json<Record<string, unknown>> | null
+  /** The account's id on its provider; unique per transport among accounts not deleted. */
+  external_id: string | null
+  /** The secret part of the transport's credentials, sealed with the instance key. */
   credentials: string | null
   created_at: Time
   updated_at: Time
