@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { AccountsService, accountsRoutes } from './accounts/index.js'
+import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
 import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
@@ -12,6 +12,7 @@ import { LocalEventBus, type EventBus } from './platform/events/index.js'
 import { lockDataDir } from './platform/instance-lock.js'
 import { createLogger, type Logger } from './platform/logging.js'
 import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
+import { CloudTransport } from './transports/cloud/index.js'
 import { SandboxTransport } from './transports/sandbox/index.js'
 import { ApiKeysService, apiKeysRoutes } from './users/index.js'
 import { packageRoot } from './paths.js'
@@ -99,6 +100,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     transportFactories: {
       sandbox: (account, _credentials, listener) =>
         new SandboxTransport(listener, account.settings.sandbox),
+      cloud: (_account, { cloud }, listener) => new CloudTransport(listener, cloud),
     },
   })
   const messages = (late.messages = new MessagesService({
@@ -142,7 +144,15 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     rateLimit: config.rateLimit,
     version,
     webRoot: options.webRoot ?? defaultWebRoot,
-    root: [healthRoutes({ db, queue, accounts, metrics, version })],
+    root: [
+      healthRoutes({ db, queue, accounts, metrics, version }),
+      cloudWebhookRoutes({
+        accounts,
+        logger: logger.child({ component: 'cloud-webhooks' }),
+        bodyLimit: config.bodyLimit,
+        count: (outcome) => metrics.cloudWebhooks.inc({ outcome }),
+      }),
+    ],
     api: [
       accountsRoutes(accounts),
       messagesRoutes(messages),

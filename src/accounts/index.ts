@@ -8,6 +8,7 @@ export {
   type TransportFactory,
 } from './accounts.service.js'
 export { accountsRoutes } from './accounts.routes.js'
+export { cloudWebhookRoutes, type CloudWebhookOutcome } from './cloud-webhooks.routes.js'
 export { canTransition } from './account-state.js'
 export {
   CredentialsKeyError,

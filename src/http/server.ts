@@ -41,6 +41,13 @@ export interface HttpOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
 
+/** Query parameters whose values never reach a log line. */
+const SECRET_PARAMS = /([?&](?:hub\.verify_token|access_token|token|key)=)[^&]*/gi
+
+function redactUrl(url: string): string {
+  return url.replace(SECRET_PARAMS, '$1[redacted]')
+}
+
 /** Builds the Fastify server: security, validation, errors, docs, auth, metrics, the dashboard. */
 export async function buildHttpServer(options: HttpOptions): Promise<App> {
   const app = Fastify({
@@ -124,7 +131,7 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     req.log[level](
       {
         method: req.method,
-        url: req.url,
+        url: redactUrl(req.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

@@ -41,6 +41,13 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly cloudWebhooks = new Counter({
+    name: 'linda_cloud_webhooks_total',
+    help: 'Cloud API webhook deliveries by outcome (signature_rejected counts forged or broken signatures)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  })
+
   readonly accounts = new Gauge({
     name: 'linda_accounts',
     help: 'Running accounts by connection state',

@@ -12,6 +12,7 @@ export const redactPaths = [
   'headers.authorization',
   '*.accessToken',
   '*.appSecret',
+  '*.verifyToken',
   '*.secretKey',
   '*.apiKey',
   '*.password',
