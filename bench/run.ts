@@ -2,13 +2,22 @@
 // Options: --quick (smaller runs, for a smoke check).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { benchAccounts } from './accounts.js'
+import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
 
 const quick = process.argv.includes('--quick')
 const log = (line: string) => process.stderr.write(`  … ${line}\n`)
 
-const targets = { messagesPerSecond: 3000, p99Ms: 50, idleRssMb: 100 }
+const targets = {
+  messagesPerSecond: 3000,
+  p99Ms: 50,
+  idleRssMb: 100,
+  cloudMessagesPerSecond: 2000,
+  cloudP99Ms: 50,
+  accountCreateMedianMs: 20,
+}
 
 const pipeline = await benchInboundPipeline({
   throughputMessages: quick ? 5000 : 30_000,
@@ -17,10 +26,12 @@ const pipeline = await benchInboundPipeline({
   log,
 })
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
+const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
+const accounts = await benchAccounts({ accounts: 50, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
-    'sustained throughput',
+    'sandbox pipeline: sustained throughput',
     `${pipeline.throughput.messagesPerSecond} msg/s`,
     `≥ ${targets.messagesPerSecond}`,
     pipeline.throughput.messagesPerSecond >= targets.messagesPerSecond,
@@ -47,11 +58,31 @@ rows.push(
     `< ${targets.idleRssMb}`,
     idle.idleRssMb < targets.idleRssMb,
   ],
+  [
+    `cloud e2e @ concurrency ${cloud.concurrency}`,
+    `${cloud.messagesPerSecond} msg/s`,
+    `≥ ${targets.cloudMessagesPerSecond}`,
+    cloud.messagesPerSecond >= targets.cloudMessagesPerSecond,
+  ],
+  [`cloud e2e p50`, `${cloud.p50Ms} ms`, '', true],
+  [
+    `cloud e2e p99 (webhook in → reply at Meta)`,
+    `${cloud.p99Ms} ms`,
+    `< ${targets.cloudP99Ms}`,
+    cloud.p99Ms < targets.cloudP99Ms,
+  ],
+  [
+    `create an account (median of ${accounts.accounts})`,
+    `${accounts.createMedianMs} ms`,
+    `< ${targets.accountCreateMedianMs}`,
+    accounts.createMedianMs < targets.accountCreateMedianMs,
+  ],
+  [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
 )
 
 const width = [44, 16, 10]
 process.stdout.write(
-  `\nInbound pipeline (SQLite, sandbox, ${cpus().length} cores, Node ${process.version})\n`,
+  `\nLinda benchmarks (SQLite, ${cpus().length} cores, Node ${process.version})\n`,
 )
 process.stdout.write(
   `${'metric'.padEnd(width[0]!)}${'measured'.padEnd(width[1]!)}${'target'.padEnd(width[2]!)}\n`,
@@ -63,16 +94,18 @@ for (const [metric, value, target, ok] of rows) {
 }
 
 const result = {
-  benchmark: 'inbound-pipeline',
+  benchmark: 'linda',
   at: new Date().toISOString(),
   quick,
   machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
   targets,
   ...pipeline,
   ...idle,
+  cloud,
+  accounts,
 }
 mkdirSync('bench/results', { recursive: true })
-const file = `bench/results/inbound-pipeline-${result.at.replace(/[:.]/g, '-')}.json`
+const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`
 writeFileSync(file, JSON.stringify(result, null, 2) + '\n')
-writeFileSync('bench/results/inbound-pipeline-latest.json', JSON.stringify(result, null, 2) + '\n')
+writeFileSync('bench/results/latest.json', JSON.stringify(result, null, 2) + '\n')
 process.stdout.write(`\nwritten to ${file}\n`)

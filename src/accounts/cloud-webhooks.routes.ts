@@ -53,6 +53,26 @@ export function cloudWebhookRoutes(deps: CloudWebhookDeps) {
     return credentials?.transport === 'cloud' ? credentials.cloud : undefined
   }
 
+  // Every delivery needs the app secret of its number: kept for a while rather than read
+  // and decrypted for each of them. A signature that fails with a kept secret is checked
+  // again with a fresh one (the secret may have just been changed).
+  const SECRET_TTL_MS = 30_000
+  const secrets = new Map<string, { accountId: string; appSecret: string; until: number }>()
+
+  async function secretOf(phoneNumberId: string, fresh: boolean) {
+    const kept = secrets.get(phoneNumberId)
+    if (!fresh && kept && kept.until > Date.now()) return kept
+    secrets.delete(phoneNumberId)
+    const account = await accounts.findByExternalId('cloud', phoneNumberId)
+    if (!account) return undefined
+    const appSecret = (await cloudCredentials(account.id))?.appSecret
+    if (!appSecret) return undefined
+    const entry = { accountId: account.id, appSecret, until: Date.now() + SECRET_TTL_MS }
+    if (secrets.size > 1000) secrets.clear()
+    secrets.set(phoneNumberId, entry)
+    return entry
+  }
+
   return async function register(app: App): Promise<void> {
     // Signatures cover the exact bytes Meta sent: this scope reads JSON bodies as buffers.
     app.removeContentTypeParser('application/json')
@@ -102,16 +122,14 @@ export function cloudWebhookRoutes(deps: CloudWebhookDeps) {
       async (req, reply) => {
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
         const accountIds = new Map<string, string>()
-        const parsed = await parseWebhook(
-          raw,
-          req.headers['x-hub-signature-256'],
-          async (phoneNumberId) => {
-            const account = await accounts.findByExternalId('cloud', phoneNumberId)
-            if (!account) return undefined
-            accountIds.set(phoneNumberId, account.id)
-            return (await cloudCredentials(account.id))?.appSecret
-          },
-        )
+        const parse = (fresh: boolean) =>
+          parseWebhook(raw, req.headers['x-hub-signature-256'], async (phoneNumberId) => {
+            const entry = await secretOf(phoneNumberId, fresh)
+            if (entry) accountIds.set(phoneNumberId, entry.accountId)
+            return entry?.appSecret
+          })
+        let parsed = await parse(false)
+        if (!parsed.ok && parsed.reason === 'signature_mismatch') parsed = await parse(true)
         if (!parsed.ok) {
           if (parsed.signatureFailure) {
             deps.count('signature_rejected')

@@ -48,6 +48,8 @@ export interface FakeCloudApiOptions {
   rateLimitHttpStatus?: number
   /** The clock of the rate limit (ms); default Date.now. A test freezes it to be exact. */
   now?: () => number
+  /** Called for each send the fake accepts (benchmarks time replies with it). */
+  onSent?: (message: SentMessage) => void
 }
 
 export interface RecordedRequest {
@@ -377,6 +379,7 @@ export async function startFakeCloudApi(options: FakeCloudApiOptions = {}): Prom
       body,
     }
     sent.push(message)
+    options.onSent?.(message)
     json(res, record, 200, {
       messaging_product: 'whatsapp',
       contacts: [{ input, wa_id: digits }],
