@@ -5,6 +5,7 @@ import { AppError } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logging.js'
 import type { Job } from '../platform/queue/index.js'
+import { accountCommands } from './account-commands.js'
 import { builtinCommands, parseArgs, type Command } from './commands.js'
 import { matches } from './matcher.js'
 import * as repo from './rules.repo.js'
@@ -42,12 +43,13 @@ export type BotDecision =
  * auto-reply rule that matches; replies go out through the message pipeline.
  */
 export class BotService {
-  private readonly commands: Command[] = [...builtinCommands]
+  private readonly commands: Command[]
   private rules: { at: number; list: Rule[] } | undefined
   private readonly prefix: string
 
   constructor(private readonly deps: BotDeps) {
     this.prefix = deps.commandPrefix ?? '!'
+    this.commands = [...builtinCommands, ...accountCommands(deps.accounts)]
   }
 
   // ---- rules ----
@@ -125,12 +127,25 @@ export class BotService {
           ],
         }
       }
+      const account =
+        this.deps.accounts.live(message.accountId) ??
+        (await this.deps.accounts.get(message.accountId))
+      const isAdmin = account.settings.adminNumbers.includes(message.phone)
+      if (command.permission === 'admin' && !isAdmin) {
+        return {
+          kind: 'command',
+          command: command.name,
+          replies: [
+            `Only this account's admins can use ${this.prefix}${command.name}. Send ${this.prefix}help to see what you can do.`,
+          ],
+        }
+      }
       const reply = await command.run({
         args,
         from: message.phone,
         accountId: message.accountId,
         receivedAt: message.createdAt,
-        commands: this.commands,
+        commands: this.commands.filter((c) => c.permission !== 'admin' || isAdmin),
         prefix: this.prefix,
       })
       return { kind: 'command', command: command.name, replies: [reply] }

@@ -7,7 +7,7 @@ export interface CommandContext {
   accountId: string
   /** When the message was received, for latency answers. */
   receivedAt: string
-  /** Every registered command, for help. */
+  /** The commands the sender may use, for help. */
   commands: readonly Command[]
   prefix: string
 }
@@ -17,6 +17,8 @@ export interface Command {
   /** One line for `!help`. */
   summary: string
   usage?: string
+  /** Who may run it: anyone (default), or the account's admin numbers only. */
+  permission?: 'anyone' | 'admin'
   /** The text to answer with. */
   run(ctx: CommandContext): string | Promise<string>
 }

@@ -1,0 +1,114 @@
+import type { Account, AccountsService } from '../accounts/index.js'
+import { normalizePhone } from '../contacts/index.js'
+import { AppError } from '../platform/errors.js'
+import type { Command } from './commands.js'
+
+async function allAccounts(accounts: AccountsService): Promise<Account[]> {
+  const found: Account[] = []
+  let after: string | undefined
+  for (;;) {
+    const page = await accounts.list({ limit: 100, after })
+    found.push(...page)
+    if (page.length < 100) return found
+    after = page[page.length - 1]?.id
+  }
+}
+
+/** The number an account answers on, when it has one. */
+function numberOf(account: Account): string | undefined {
+  return account.baileys?.phone
+}
+
+function describe(account: Account): string {
+  const reason = account.stateReason ? ` (${account.stateReason})` : ''
+  const number = numberOf(account) ? ` ${numberOf(account)}` : ''
+  return `• ${account.name}${number} — ${account.transport}, ${account.state}${reason}`
+}
+
+/** Managing accounts from WhatsApp itself: for the admin numbers of the account written to. */
+export function accountCommands(accounts: AccountsService): Command[] {
+  return [
+    {
+      name: 'status',
+      summary: "This account's state, and how many accounts are connected",
+      permission: 'admin',
+      async run({ accountId }) {
+        const here = await accounts.get(accountId)
+        const all = await allAccounts(accounts)
+        const connected = all.filter((a) => a.state === 'connected').length
+        return `${describe(here).slice(2)}\n${connected} of ${all.length} accounts connected.`
+      },
+    },
+    {
+      name: 'accounts',
+      summary: 'List every account and its state',
+      permission: 'admin',
+      async run() {
+        const all = await allAccounts(accounts)
+        return all.length === 0 ? 'There are no accounts.' : all.map(describe).join('\n')
+      },
+    },
+    {
+      name: 'add-account',
+      summary: 'Link another number as a WhatsApp Web account; answers with its pairing code',
+      usage: 'add-account <phone> [name]',
+      permission: 'admin',
+      async run({ args, prefix }) {
+        const [raw, ...rest] = args
+        if (!raw) return `Usage: ${prefix}add-account <phone> [name]`
+        let phone: string
+        try {
+          phone = normalizePhone(raw, 'phone')
+        } catch (err) {
+          if (err instanceof AppError) return err.message
+          throw err
+        }
+        const name = rest.join(' ') || phone
+        let account: Account
+        try {
+          account = await accounts.create({
+            name,
+            transport: 'baileys',
+            baileys: { phone },
+          } as Parameters<AccountsService['create']>[0])
+        } catch (err) {
+          if (err instanceof AppError) return err.message
+          throw err
+        }
+        // The pairing code comes once the transport has reached WhatsApp.
+        for (let i = 0; i < 20; i++) {
+          const pairing = await accounts.pairing(account.id)
+          if (pairing.pairingCode) {
+            return `Account "${name}" created. On ${phone}, open WhatsApp → Linked devices → Link with phone number, and enter ${pairing.pairingCode}`
+          }
+          if (pairing.state === 'error' || pairing.state === 'connected') break
+          await new Promise((resolve) => setTimeout(resolve, 250))
+        }
+        const now = await accounts.get(account.id)
+        return `Account "${name}" created; it is ${now.state}${now.stateReason ? `: ${now.stateReason}` : ''}.`
+      },
+    },
+    {
+      name: 'remove-account',
+      summary: 'Remove the WhatsApp Web account of a number (its history is kept)',
+      usage: 'remove-account <phone>',
+      permission: 'admin',
+      async run({ args, prefix, accountId }) {
+        const raw = args[0]
+        if (!raw) return `Usage: ${prefix}remove-account <phone>`
+        let phone: string
+        try {
+          phone = normalizePhone(raw, 'phone')
+        } catch (err) {
+          if (err instanceof AppError) return err.message
+          throw err
+        }
+        const account = (await allAccounts(accounts)).find((a) => numberOf(a) === phone)
+        if (!account) return `No account has the number ${phone}.`
+        if (account.id === accountId) return 'An account cannot remove itself from WhatsApp.'
+        await accounts.remove(account.id)
+        return `Account "${account.name}" (${phone}) removed; its history is kept.`
+      },
+    },
+  ]
+}
