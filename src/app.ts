@@ -5,6 +5,7 @@ import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
 import type { App } from './http/types.js'
+import { MediaStore, mediaRoutes } from './media/index.js'
 import { MessagesService, messagesRoutes, sandboxRoutes } from './messages/index.js'
 import { healthRoutes, Metrics } from './monitoring/index.js'
 import { migrateToLatest, nowIso, openDb, toJson, type DbHandle } from './platform/db/index.js'
@@ -12,8 +13,14 @@ import { LocalEventBus, type EventBus } from './platform/events/index.js'
 import { lockDataDir } from './platform/instance-lock.js'
 import { createLogger, type Logger } from './platform/logging.js'
 import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
-import { CloudTransport } from './transports/cloud/index.js'
-import { SandboxTransport } from './transports/sandbox/index.js'
+import {
+  BaileysTransport,
+  baileysCapabilities,
+  DbAuthStore,
+  type MakeSocket,
+} from './transports/baileys/index.js'
+import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
+import { SandboxTransport, sandboxCapabilities } from './transports/sandbox/index.js'
 import { ApiKeysService, apiKeysRoutes } from './users/index.js'
 import { packageRoot } from './paths.js'
 import { version } from './version.js'
@@ -26,6 +33,8 @@ export interface AppOptions {
   queue?: { pollIntervalMs?: number; retryBaseMs?: number }
   /** Concurrency of the sender and the bot workers. */
   concurrency?: { send?: number; process?: number }
+  /** How WhatsApp Web sockets are opened; default Baileys' (tests give a fake: no network). */
+  baileys?: { makeSocket?: MakeSocket }
 }
 
 /** Everything a running Linda is made of, built by hand from the config. */
@@ -80,6 +89,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     },
   })
 
+  const media = new MediaStore({ db: db.db, dir: join(config.dataDir, 'media') })
+
   // Accounts hand inbound messages and receipts to the message pipeline, which is built
   // after them (it sends through their transports): the late binding is this closure.
   const late: { messages?: MessagesService } = {}
@@ -87,6 +98,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     if (!late.messages) throw new Error('the message pipeline is not ready')
     return late.messages
   }
+  // WhatsApp Web sessions (auth state, sent messages, LIDs) live in the db, sealed.
+  const sessions = db.db
   const accounts = new AccountsService({
     db: db.db,
     events,
@@ -100,7 +113,15 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     transportFactories: {
       sandbox: (account, _credentials, listener) =>
         new SandboxTransport(listener, account.settings.sandbox),
-      cloud: (_account, { cloud }, listener) => new CloudTransport(listener, cloud),
+      cloud: (_account, { cloud }, listener) => new CloudTransport(listener, cloud, { media }),
+      baileys: (account, { baileys }, listener) =>
+        new BaileysTransport(listener, {
+          accountId: account.id,
+          phone: baileys.phone,
+          store: new DbAuthStore(sessions, secretKey, account.id),
+          logger,
+          ...(options.baileys?.makeSocket ? { makeSocket: options.baileys.makeSocket } : {}),
+        }),
     },
   })
   const messages = (late.messages = new MessagesService({
@@ -109,6 +130,12 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     events,
     accounts,
     logger: logger.child({ component: 'messages' }),
+    media,
+    capabilities: {
+      sandbox: sandboxCapabilities,
+      cloud: cloudCapabilities,
+      baileys: baileysCapabilities,
+    },
   }))
 
   const bot = new BotService({
@@ -131,6 +158,9 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
 
   queue.work('message.send', (job, signal) => messages.deliver(job, signal), {
     concurrency: options.concurrency?.send ?? 16,
+  })
+  queue.work('media.download', (job, signal) => messages.downloadMedia(job, signal), {
+    concurrency: 4,
   })
   queue.work('message.process', (job) => bot.process(job), {
     concurrency: options.concurrency?.process ?? 8,
@@ -157,6 +187,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       accountsRoutes(accounts),
       messagesRoutes(messages),
       sandboxRoutes(accounts, messages),
+      mediaRoutes(media, accounts),
       rulesRoutes(bot),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events),

@@ -131,6 +131,24 @@ export async function reencryptCredentials(
       const plain = open(oldKey, row.id, row.credentials)
       await repo.setSealedCredentials(trx, row.id, encryptSecret(newKey, plain))
     }
+    // WhatsApp Web sessions are sealed with the same key: a linked phone must survive.
+    const reseal = (sealed: string) => encryptSecret(newKey, decryptSecret(oldKey, sealed))
+    for (const row of await trx.selectFrom('baileys_auth').selectAll().execute()) {
+      await trx
+        .updateTable('baileys_auth')
+        .set({ value: reseal(row.value) })
+        .where('account_id', '=', row.account_id)
+        .where('key', '=', row.key)
+        .execute()
+    }
+    for (const row of await trx.selectFrom('baileys_messages').selectAll().execute()) {
+      await trx
+        .updateTable('baileys_messages')
+        .set({ value: reseal(row.value) })
+        .where('account_id', '=', row.account_id)
+        .where('message_id', '=', row.message_id)
+        .execute()
+    }
     return rows.length
   })
 }

@@ -8,7 +8,7 @@ import {
   type MessagesTable,
 } from '../platform/db/index.js'
 import { newId } from '../platform/ids.js'
-import type { MessageType } from '../transports/index.js'
+import type { MessageContent, MessageType } from '../transports/index.js'
 import type { Message, MessageStatus } from './messages.schemas.js'
 
 type Row = Selectable<MessagesTable>
@@ -23,6 +23,10 @@ function toMessage(row: Row): Message {
     direction: row.direction,
     type: row.type as MessageType,
     text: row.text,
+    // A plain text message stores no payload: its text is all of it.
+    content:
+      fromJson(row.payload as MessageContent | string | null) ??
+      (row.type === 'text' && row.text !== null ? { type: 'text', text: row.text } : null),
     status: row.status as MessageStatus,
     error: fromJson(row.error),
     externalId: row.external_id,
@@ -82,17 +86,20 @@ const upsertConversationQuery = prepared(
             .end(),
         })),
       )
-      .returning('id'),
+      .returning(['id', 'last_inbound_at']),
 )
 
-/** The conversation of an account with a contact, created when new, touched by a message. */
+/**
+ * The conversation of an account with a contact, created when new, touched by a message.
+ * Returns its id and when the contact last wrote in it (for the 24-hour window).
+ */
 export async function upsertConversation(
   db: Executor,
   accountId: string,
   contactId: string,
   direction: 'in' | 'out',
   at: string,
-): Promise<string> {
+): Promise<{ id: string; lastInboundAt: string | null }> {
   const { rows } = await upsertConversationQuery(db, {
     id: newId(),
     accountId,
@@ -102,7 +109,8 @@ export async function upsertConversation(
     inAt: direction === 'in' ? at : null,
     now: nowIso(),
   })
-  return rows[0]!.id
+  const row = rows[0]!
+  return { id: row.id, lastInboundAt: row.last_inbound_at }
 }
 
 export async function findIdByExternalId(
@@ -128,6 +136,8 @@ export interface NewMessage {
   direction: 'in' | 'out'
   type: MessageType
   text: string | null
+  /** The content in full; leave it out for a plain text message. */
+  content?: MessageContent
   status: MessageStatus
   externalId?: string
   idempotencyKey?: string
@@ -146,6 +156,7 @@ const insertMessageQuery = prepared(
       direction: 'in' | 'out'
       type: string
       text: string | null
+      payload: string | null
       status: string
       externalId: string | null
       idempotencyKey: string | null
@@ -164,6 +175,7 @@ const insertMessageQuery = prepared(
         direction: p.direction,
         type: p.type,
         text: p.text,
+        payload: p.payload,
         status: p.status,
         external_id: p.externalId,
         idempotency_key: p.idempotencyKey,
@@ -189,6 +201,7 @@ export async function insertMessage(db: Executor, m: NewMessage): Promise<Messag
     direction: m.direction,
     type: m.type,
     text: m.text,
+    payload: m.content ? toJson(m.content) : null,
     status: m.status,
     externalId: m.externalId ?? null,
     idempotencyKey: m.idempotencyKey ?? null,
@@ -396,4 +409,34 @@ export async function knownExternalIds(
     .where('external_id', 'in', externalIds)
     .execute()
   return new Set(rows.map((r) => r.external_id!))
+}
+
+/** Replaces a message's content (e.g. once its media is downloaded); returns the message. */
+export async function setContent(
+  db: Executor,
+  id: string,
+  content: MessageContent,
+): Promise<Message | undefined> {
+  const row = await db
+    .updateTable('messages')
+    .set({ payload: toJson(content), updated_at: nowIso() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()
+  return row && toMessage(row)
+}
+
+/** The provider's id of a message of the account, or undefined (not found, or not sent yet). */
+export async function externalIdOf(
+  db: Executor,
+  accountId: string,
+  id: string,
+): Promise<{ found: boolean; externalId: string | null }> {
+  const row = await db
+    .selectFrom('messages')
+    .select('external_id')
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst()
+  return { found: row !== undefined, externalId: row?.external_id ?? null }
 }

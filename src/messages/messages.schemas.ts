@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { messageTypes } from '../transports/index.js'
+import {
+  messageTypes,
+  outboundMessageTypes,
+  type MessageContent,
+  type OutboundContent,
+} from '../transports/index.js'
+import { sendContentShapes } from './content.schemas.js'
 
 export const messageStatuses = [
   'received',
@@ -22,7 +28,16 @@ export const messageSchema = z
     phone: z.string().meta({ description: "The contact's number, E.164" }),
     direction: z.enum(['in', 'out']),
     type: z.enum(messageTypes),
-    text: z.string().nullable(),
+    text: z.string().nullable().meta({
+      description: 'What a person reads as its text: the text, a caption, a button title…',
+    }),
+    content: z
+      .looseObject({ type: z.enum(messageTypes) })
+      .nullable()
+      .meta({
+        description:
+          'The message in full, by type: the body of `POST /messages` without `accountId` and `to` for what Linda sends; for what contacts send, also `button_reply`, `list_reply`, `button` and `unsupported`. Inbound media carries `media.mediaId` once Linda has downloaded it (`GET /media/{id}`).',
+      }),
     status: z.enum(messageStatuses),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     externalId: z.string().nullable(),
@@ -34,7 +49,9 @@ export const messageSchema = z
   })
   .meta({ id: 'Message' })
 
-export type Message = z.output<typeof messageSchema>
+export type Message = Omit<z.output<typeof messageSchema>, 'content'> & {
+  content: MessageContent | null
+}
 
 /** A phone number as typed by a person; normalised to E.164 by the service. */
 export const phoneInput = z
@@ -43,17 +60,46 @@ export const phoneInput = z
   .min(3, 'must be a phone number in E.164 form, e.g. +15550001111')
   .max(32, 'must be at most 32 characters')
 
-export const sendMessageBody = z.object({
+const sendCommon = {
   accountId: z.string().min(1).max(64),
   to: phoneInput,
-  type: z.literal('text', { error: 'must be "text" (other types are not available yet)' }),
-  text: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(4096, 'must be at most 4096 characters (the WhatsApp limit)'),
-})
+}
+
+const body = <T extends (typeof outboundMessageTypes)[number]>(type: T) =>
+  z.object({ type: z.literal(type), ...sendContentShapes[type] })
+
+/**
+ * `{ accountId, to, type, <the field named after the type> }`. The common fields and the
+ * typed part are checked side by side, so that one refusal names every failing field.
+ */
+export const sendMessageBody = z.intersection(
+  z.object(sendCommon),
+  z.discriminatedUnion(
+    'type',
+    [
+      body('text'),
+      body('image'),
+      body('video'),
+      body('document'),
+      body('audio'),
+      body('sticker'),
+      body('location'),
+      body('contacts'),
+      body('reaction'),
+      body('interactive'),
+      body('template'),
+    ],
+    { error: `must be one of ${outboundMessageTypes.join(', ')}` },
+  ),
+)
 
 export type SendMessageInput = z.output<typeof sendMessageBody>
+
+/** The content a send body describes. */
+export function contentOfSend(input: SendMessageInput): OutboundContent {
+  const { accountId: _accountId, to: _to, ...content } = input
+  return content as OutboundContent
+}
 
 export const listMessagesQuery = z.object({
   accountId: z.string().max(64).optional(),

@@ -6,13 +6,28 @@ import type { EventBus } from '../platform/events/index.js'
 import type { Logger } from '../platform/logging.js'
 import { sleep } from '../platform/sleep.js'
 import { DelayError, type Job, type JobQueue } from '../platform/queue/index.js'
-import { TransportError, type InboundMessage, type StatusUpdate } from '../transports/index.js'
+import {
+  TransportError,
+  type InboundMessage,
+  type MediaType,
+  type OutboundContent,
+  type OutboundMessage,
+  type OutboundMessageType,
+  type StatusUpdate,
+  type TransportCapabilities,
+  type TransportKind,
+} from '../transports/index.js'
+import type { MediaStore } from '../media/index.js'
+import { mediaMaxBytes } from '../media/index.js'
+import { mediaIdsOf, readableText } from './content.schemas.js'
+import { downloadInboundMedia, needsDownload } from './media-download.js'
 import * as repo from './messages.repo.js'
-import type {
-  ListMessagesQuery,
-  Message,
-  MessageStatus,
-  SendMessageInput,
+import {
+  contentOfSend,
+  type ListMessagesQuery,
+  type Message,
+  type MessageStatus,
+  type SendMessageInput,
 } from './messages.schemas.js'
 import { SendPacer } from './rate-limiter.js'
 import { WaitingRoom } from './waiting-room.js'
@@ -23,6 +38,8 @@ declare module '../platform/queue/port.js' {
     'message.send': { messageId: string; accountId: string }
     /** Run the bot (and anything else that reacts) on one inbound message. */
     'message.process': { messageId: string }
+    /** Fetch the media of one inbound message from its provider into the media store. */
+    'media.download': { messageId: string; accountId: string }
   }
 }
 
@@ -31,6 +48,8 @@ declare module '../platform/events/port.js' {
     'message.received': Message
     'message.created': Message
     'message.status': Message
+    /** A stored message changed other than by status (e.g. its media was downloaded). */
+    'message.updated': Message
   }
 }
 
@@ -40,8 +59,25 @@ export interface MessagesDeps {
   events: EventBus
   accounts: AccountsService
   logger: Logger
+  /** Where media is stored: sends by `mediaId` are checked against it, downloads go in it. */
+  media: MediaStore
+  /**
+   * What each transport kind can do, for accounts whose transport is not running (a live
+   * transport answers for itself). A kind missing here sends text only.
+   */
+  capabilities: Partial<Record<TransportKind, TransportCapabilities>>
   /** Attempts of a send before the message is failed; default 5. */
   sendAttempts?: number
+}
+
+/** WhatsApp's customer-service window: free-form messages within 24 h of the contact's last. */
+export const SERVICE_WINDOW_MS = 24 * 3600 * 1000
+
+const textOnly: TransportCapabilities = {
+  send: ['text'],
+  receipts: false,
+  pairing: 'none',
+  templatesRequired: false,
 }
 
 export interface SendOptions {
@@ -87,21 +123,24 @@ export class MessagesService {
         at: inbound.timestamp,
         profileName: inbound.profileName,
       })
-      const conversationId = await repo.upsertConversation(
+      const conversation = await repo.upsertConversation(
         trx,
         account.id,
         contactId,
         'in',
         inbound.timestamp,
       )
+      const content = inbound.content
       const message = await repo.insertMessage(trx, {
         accountId: account.id,
-        conversationId,
+        conversationId: conversation.id,
         contactId,
         phone,
         direction: 'in',
         type: inbound.type,
         text: inbound.text,
+        // Plain text is all in `text`: no payload to write or read.
+        ...(content && content.type !== 'text' ? { content } : {}),
         status: 'received',
         externalId: inbound.externalId,
         at: inbound.timestamp,
@@ -109,6 +148,14 @@ export class MessagesService {
       // Lost a race with the same message: roll back the contact and conversation touch.
       if (!message) throw new DuplicateInbound()
       await queue.enqueue('message.process', { messageId: message.id }, { runHere: true }, trx)
+      if (content && needsDownload(content)) {
+        await queue.enqueue(
+          'media.download',
+          { messageId: message.id, accountId: account.id },
+          { maxAttempts: 8 },
+          trx,
+        )
+      }
       return message
     }).catch(async (err: unknown) => {
       if (!(err instanceof DuplicateInbound)) throw err
@@ -122,7 +169,12 @@ export class MessagesService {
     return { messageId: stored.id, duplicate: false }
   }
 
-  /** Queues a message to a contact; it is sent by the `message.send` job. */
+  /**
+   * Queues a message to a contact; it is sent by the `message.send` job. Refused before
+   * anything is stored when the account's transport cannot send its type, when it names
+   * media or a message that is not there, or, on transports that need templates, when the
+   * contact has not written in the last 24 hours and it is not a template.
+   */
   async send(
     input: SendMessageInput,
     options: SendOptions = {},
@@ -130,23 +182,37 @@ export class MessagesService {
     const { db, queue, accounts } = this.deps
     const account = accounts.live(input.accountId) ?? (await accounts.get(input.accountId))
     const to = normalizePhone(input.to, 'body.to')
+    const content = contentOfSend(input)
+    const capabilities = this.capabilitiesOf(account)
+    if (!capabilities.send.includes(content.type)) {
+      throw new AppError(
+        'MESSAGE_TYPE_NOT_SUPPORTED',
+        `The ${account.transport} transport of account ${account.id} cannot send ${content.type} messages; it sends ${capabilities.send.join(', ')}`,
+        [{ path: 'body.type', message: `the account cannot send ${content.type}` }],
+      )
+    }
+    if (content.type !== 'text') await this.checkReferences(account.id, content)
+    const windowed = capabilities.templatesRequired && content.type !== 'template'
     const message = await transaction(db, async (trx) => {
       const contactId = await upsertContactByPhone(trx, to, { direction: 'out' })
-      const conversationId = await repo.upsertConversation(
+      const now = Date.now()
+      const conversation = await repo.upsertConversation(
         trx,
         account.id,
         contactId,
         'out',
-        new Date().toISOString(),
+        new Date(now).toISOString(),
       )
+      if (windowed) checkServiceWindow(conversation.lastInboundAt, now)
       const inserted = await repo.insertMessage(trx, {
         accountId: account.id,
-        conversationId,
+        conversationId: conversation.id,
         contactId,
         phone: to,
         direction: 'out',
-        type: input.type,
-        text: input.text,
+        type: content.type,
+        text: readableText(content),
+        ...(content.type === 'text' ? {} : { content }),
         status: 'queued',
         idempotencyKey: options.idempotencyKey,
       })
@@ -163,10 +229,60 @@ export class MessagesService {
     if (!message) {
       // The idempotency key was used before: answer with that message.
       const earlier = await repo.findByIdempotencyKey(db, account.id, options.idempotencyKey!)
-      return { message: this.sameRequest(earlier!, to, input), duplicate: true }
+      return { message: this.sameRequest(earlier!, to, content), duplicate: true }
     }
     this.deps.events.publish('message.created', message)
     return { message, duplicate: false }
+  }
+
+  /** What the account's transport can send: the live transport's word, else its kind's. */
+  private capabilitiesOf(account: Account): TransportCapabilities {
+    if (this.deps.accounts.live(account.id)) {
+      return this.deps.accounts.transport(account.id).transport.capabilities
+    }
+    return this.deps.capabilities[account.transport] ?? textOnly
+  }
+
+  /** Media and messages a send names must be the account's, and media within its type's limit. */
+  private async checkReferences(accountId: string, content: OutboundContent): Promise<void> {
+    const template = content.type === 'template'
+    const path = template ? 'body.template.components' : 'body.media.mediaId'
+    for (const id of mediaIdsOf(content)) {
+      const media = await this.deps.media.get(id, path)
+      if (media.accountId !== accountId) {
+        throw new AppError('MEDIA_NOT_FOUND', `No media of this account has the id ${id}`, [
+          { path, message: 'names no media of this account' },
+        ])
+      }
+      const limit = template ? undefined : mediaMaxBytes[content.type as MediaType]
+      if (limit !== undefined && media.size > limit) {
+        throw new AppError(
+          'MEDIA_TOO_LARGE',
+          `The media is ${media.size} bytes; a ${content.type} may have ${limit}`,
+          [{ path, message: 'is too large for this type' }],
+        )
+      }
+    }
+    if (content.type === 'reaction' && content.reaction.messageId !== undefined) {
+      const target = await repo.externalIdOf(this.deps.db, accountId, content.reaction.messageId)
+      if (!target.found) {
+        throw new AppError(
+          'MESSAGE_NOT_FOUND',
+          `No message of this account has the id ${content.reaction.messageId}`,
+          [{ path: 'body.reaction.messageId', message: 'names no message of this account' }],
+        )
+      }
+    }
+  }
+
+  /** The `media.download` job: fetch an inbound message's media into the media store. */
+  async downloadMedia(job: Job<'media.download'>, signal: AbortSignal): Promise<void> {
+    const updated = await downloadInboundMedia(
+      { db: this.deps.db, accounts: this.deps.accounts, media: this.deps.media },
+      job.data,
+      signal,
+    )
+    if (updated) this.deps.events.publish('message.updated', updated)
   }
 
   async get(id: string): Promise<Message> {
@@ -314,10 +430,7 @@ export class MessagesService {
       message = current
     }
     try {
-      const { externalId } = await transport.send(
-        { messageId: message.id, to: message.phone, type: message.type, text: message.text ?? '' },
-        signal,
-      )
+      const { externalId } = await transport.send(await this.outbound(account.id, message), signal)
       await this.move(message.id, ['sending'], 'sent', { externalId, error: null })
       const early = this.earlyReceipts.take(`${account.id}:${externalId}`)
       if (early.length > 0)
@@ -366,8 +479,38 @@ export class MessagesService {
     return message
   }
 
-  private sameRequest(earlier: Message, to: string, input: SendMessageInput): Message {
-    if (earlier.phone !== to || earlier.text !== input.text || earlier.type !== input.type) {
+  /** A queued message as its transport takes it (a reaction names the provider's id). */
+  private async outbound(accountId: string, message: Message): Promise<OutboundMessage> {
+    const type = message.type as OutboundMessageType
+    const text = message.text ?? ''
+    const content = (message.content ?? { type: 'text', text }) as OutboundContent
+    if (content.type === 'reaction' && content.reaction.messageId !== undefined) {
+      const target = await repo.externalIdOf(this.deps.db, accountId, content.reaction.messageId)
+      if (!target.externalId) {
+        // The message reacted to is not sent yet: a retry after it is.
+        throw new TransportError(
+          'REACTION_TARGET_NOT_SENT',
+          'The message reacted to has not been sent yet',
+          true,
+        )
+      }
+      return {
+        messageId: message.id,
+        to: message.phone,
+        type,
+        text,
+        content: { ...content, reaction: { ...content.reaction, externalId: target.externalId } },
+      }
+    }
+    return { messageId: message.id, to: message.phone, type, text, content }
+  }
+
+  private sameRequest(earlier: Message, to: string, content: OutboundContent): Message {
+    const same =
+      earlier.phone === to &&
+      earlier.type === content.type &&
+      canonicalJson(earlier.content) === canonicalJson(content)
+    if (!same) {
       throw new AppError(
         'IDEMPOTENCY_CONFLICT',
         'This Idempotency-Key was used for a different message',
@@ -378,3 +521,27 @@ export class MessagesService {
 }
 
 class DuplicateInbound extends Error {}
+
+/** JSON with object keys sorted (PostgreSQL's jsonb hands keys back in its own order). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  )
+}
+
+/** Refuses a free-form send when the contact last wrote more than 24 hours ago, or never. */
+function checkServiceWindow(lastInboundAt: string | null, now: number): void {
+  const last = lastInboundAt === null ? Number.NaN : Date.parse(lastInboundAt)
+  if (Number.isFinite(last) && now - last < SERVICE_WINDOW_MS) return
+  const since =
+    lastInboundAt === null
+      ? 'has never written to this account'
+      : `last wrote at ${new Date(last).toISOString()}`
+  throw new AppError(
+    'OUTSIDE_SERVICE_WINDOW',
+    `The contact ${since}, more than 24 hours ago: WhatsApp only delivers an approved template now. Send one with "type": "template".`,
+    [{ path: 'body.type', message: 'must be "template" outside the 24-hour window' }],
+  )
+}

@@ -12,6 +12,7 @@ export const errorCatalogue = {
   ACCOUNT_NOT_FOUND: { status: 404, title: 'Account not found' },
   MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found' },
   RULE_NOT_FOUND: { status: 404, title: 'Rule not found' },
+  MEDIA_NOT_FOUND: { status: 404, title: 'Media not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
   ACCOUNT_PHONE_NUMBER_ID_TAKEN: {
@@ -28,6 +29,15 @@ export const errorCatalogue = {
     title: 'The Idempotency-Key was already used with another request',
   },
   PHONE_INVALID: { status: 422, title: 'The phone number is not valid' },
+  MESSAGE_TYPE_NOT_SUPPORTED: {
+    status: 422,
+    title: "The account's transport cannot send this type of message",
+  },
+  OUTSIDE_SERVICE_WINDOW: {
+    status: 422,
+    title: 'Outside the 24-hour customer-service window: send a template',
+  },
+  MEDIA_TOO_LARGE: { status: 413, title: 'The media is larger than WhatsApp allows for its type' },
   BODY_TOO_LARGE: { status: 413, title: 'The body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },

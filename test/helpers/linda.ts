@@ -17,6 +17,7 @@ import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { inject, vi } from 'vitest'
 import { createLinda, type Linda } from '../../src/app.js'
+import { fakeSockets } from '../fakes/baileys/index.js'
 import { loadConfig } from '../../src/config.js'
 import type { Account, AccountSettings } from '../../src/accounts/index.js'
 import type { Message, MessageStatus } from '../../src/messages/index.js'
@@ -147,6 +148,8 @@ export async function startTestLinda(
   const linda = await createLinda(config, {
     logger: opts.logger ?? createLogger('silent'),
     queue: { pollIntervalMs: 20, retryBaseMs: 5, ...opts.queue },
+    // WhatsApp Web accounts get scripted fake sockets: tests never reach WhatsApp.
+    baileys: { makeSocket: fakeSockets().makeSocket },
   })
 
   let stopped = false

@@ -9,7 +9,7 @@ import type { Account } from '../../src/accounts/index.js'
 import { CredentialsKeyError, reencryptCredentials } from '../../src/accounts/index.js'
 import { rotateKey } from '../../src/cli/rotate-key.js'
 import { loadConfig } from '../../src/config.js'
-import { decryptSecret } from '../../src/platform/crypto.js'
+import { decryptSecret, encryptSecret } from '../../src/platform/crypto.js'
 import { openDb } from '../../src/platform/db/index.js'
 import { freshDataDir, testDialects, type TestDialect } from '../helpers/databases.js'
 import {
@@ -470,8 +470,8 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
     expect(res.json).toMatchObject({
       transport: 'baileys',
       baileys: { phone },
-      state: 'error',
-      stateReason: 'the baileys transport is not available in this version',
+      // Linking starts at once (with a fake socket here: see test/helpers/linda.ts).
+      state: 'linking',
     })
     const again = await t.request<Problem>('POST', '/api/v1/accounts', {
       name: 'Branch 2 again',
@@ -633,6 +633,21 @@ describe.each(testDialects())('linda rotate-key on %s', (dialect) => {
     const data = await lindaWithCredentials(dialect)
     const oldKey = Buffer.from(keyHex(data.dataDir), 'hex')
     const out = collect()
+    // A linked WhatsApp Web session, sealed with the same key, must survive the rotation.
+    const session = await openDb({
+      databaseUrl: configOf(data).databaseUrl,
+      sqlitePath: configOf(data).sqlitePath,
+    })
+    await session.db
+      .insertInto('baileys_auth')
+      .values({
+        account_id: data.ids[0]!,
+        key: 'creds',
+        value: encryptSecret(oldKey, 'the session'),
+        updated_at: new Date().toISOString(),
+      })
+      .execute()
+    await session.close()
 
     const result = await rotateKey(configOf(data), { out })
 
@@ -646,6 +661,16 @@ describe.each(testDialects())('linda rotate-key on %s', (dialect) => {
       expect(() => decryptSecret(oldKey, sealed)).toThrow()
       expect(JSON.parse(decryptSecret(result.newKey, sealed))).toEqual(secrets)
     }
+    const reopened = await openDb({
+      databaseUrl: configOf(data).databaseUrl,
+      sqlitePath: configOf(data).sqlitePath,
+    })
+    const auth = await reopened.db
+      .selectFrom('baileys_auth')
+      .select('value')
+      .executeTakeFirstOrThrow()
+    await reopened.close()
+    expect(decryptSecret(result.newKey, auth.value)).toBe('the session')
 
     // Linda starts on the new key and reads the credentials as they were.
     const t = await startTestLinda(dialect, { ...data, start: false })

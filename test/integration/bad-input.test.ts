@@ -135,18 +135,27 @@ describe.each(testDialects())('bad input on %s', (dialect) => {
       const send = await t.request<Problem>('POST', '/api/v1/messages', {
         accountId: t.accountId,
         to: 15550001111,
-        type: 'image',
+        type: 'text',
         text: '',
       })
       expect(pathsOf(expectProblem(send, 400, 'VALIDATION_FAILED')).sort()).toEqual([
         'body.text',
+        'body.to',
+      ])
+
+      const unknownType = await t.request<Problem>('POST', '/api/v1/messages', {
+        accountId: t.accountId,
+        to: 15550001111,
+        type: 'carrier-pigeon',
+      })
+      expect(pathsOf(expectProblem(unknownType, 400, 'VALIDATION_FAILED')).sort()).toEqual([
         'body.to',
         'body.type',
       ])
 
       const empty = await t.request<Problem>('POST', '/api/v1/messages', {})
       expect(pathsOf(expectProblem(empty, 400, 'VALIDATION_FAILED'))).toEqual(
-        expect.arrayContaining(['body.accountId', 'body.to', 'body.text']),
+        expect.arrayContaining(['body.accountId', 'body.to', 'body.type']),
       )
 
       const inbound = await t.request<Problem>('POST', `/api/v1/sandbox/${t.accountId}/inbound`, {

@@ -421,7 +421,7 @@ describe('CloudTransport against the fake Cloud API', () => {
       [hello.messageId, from, 'hi', 'Aisha'],
       [image.messageId, from, 'look', 'Test Contact'],
     ])
-    const content = t.inbound[1]?.content
+    const content = t.inbound[1]?.cloud
     if (content?.kind !== 'image') throw new Error('expected an image')
     const media = await t.transport.downloadMedia(content.media.id, {
       kind: 'image',

@@ -123,6 +123,42 @@ export interface InstanceSettingsTable {
   updated_at: Time
 }
 
+/** One key of a WhatsApp Web device's auth state (creds, a Signal key), sealed. */
+export interface BaileysAuthTable {
+  account_id: string
+  key: string
+  value: string
+  updated_at: Time
+}
+
+/** A message a WhatsApp Web account sent, sealed, kept a while for WhatsApp's retries. */
+export interface BaileysMessagesTable {
+  account_id: string
+  message_id: string
+  value: string
+  created_at: Time
+}
+
+/** The phone number (E.164) a WhatsApp LID stands for, as a WhatsApp Web account learnt it. */
+export interface BaileysLidsTable {
+  account_id: string
+  lid: string
+  phone: string
+  updated_at: Time
+}
+
+export interface MediaTable {
+  id: string
+  account_id: string
+  /** Hex sha256 of the bytes: the file's name in the media store. */
+  sha256: string
+  mime: string
+  /** Bytes (bigint on PostgreSQL: read it through Number()). */
+  size: ColumnType<number | string, number, number>
+  filename: string | null
+  created_at: Time
+}
+
 export interface Database {
   accounts: AccountsTable
   contacts: ContactsTable
@@ -132,6 +168,10 @@ export interface Database {
   api_keys: ApiKeysTable
   rules: RulesTable
   instance_settings: InstanceSettingsTable
+  media: MediaTable
+  baileys_auth: BaileysAuthTable
+  baileys_messages: BaileysMessagesTable
+  baileys_lids: BaileysLidsTable
 }
 
 export type Db = Kysely<Database>

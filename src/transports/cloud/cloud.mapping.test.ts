@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { CloudApiError } from './cloud.errors.js'
 import {
   buildSendPayload,
+  cloudOutboundOf,
   mapWebhookValue,
   type CloudInboundMessage,
   type CloudStatusUpdate,
@@ -43,10 +44,9 @@ function status(s: Record<string, unknown>): CloudStatusUpdate {
   return u
 }
 
-const base: Omit<CloudInboundMessage, 'text' | 'content'> = {
+const base: Omit<CloudInboundMessage, 'text' | 'content' | 'cloud' | 'type'> = {
   externalId: 'wamid.IN1',
   from: `+${from}`,
-  type: 'text',
   timestamp: tsIso,
   profileName: 'Sheena Nelson',
 }
@@ -56,8 +56,10 @@ describe(mapWebhookValue.name, () => {
     it('maps a text message: E.164 sender, ISO time, profile name', () => {
       expect(inbound({ type: 'text', text: { body: 'hi there' } })).toEqual({
         ...base,
+        type: 'text',
         text: 'hi there',
-        content: { kind: 'text', body: 'hi there' },
+        content: { type: 'text', text: 'hi there' },
+        cloud: { kind: 'text', body: 'hi there' },
       })
     })
 
@@ -73,8 +75,18 @@ describe(mapWebhookValue.name, () => {
       })
       expect(m).toEqual({
         ...base,
+        type: 'image',
         text: 'This is a caption',
         content: {
+          type: 'image',
+          media: {
+            providerId: '2754859441498128',
+            mimeType: 'image/jpeg',
+            sha256: '81d3bd8a8db4868c9520ed47186e8b7c5789e61ff79f7f834be6950b808a90d3',
+            caption: 'This is a caption',
+          },
+        },
+        cloud: {
           kind: 'image',
           media: {
             id: '2754859441498128',
@@ -92,7 +104,7 @@ describe(mapWebhookValue.name, () => {
         inbound({
           type: 'audio',
           audio: { mime_type: 'audio/ogg; codecs=opus', sha256, id: '1', voice: true },
-        }).content,
+        }).cloud,
       ).toEqual({
         kind: 'audio',
         media: { id: '1', mimeType: 'audio/ogg; codecs=opus', sha256, voice: true },
@@ -102,7 +114,7 @@ describe(mapWebhookValue.name, () => {
         video: { mime_type: 'video/mp4', sha256, id: '2', caption: 'clip' },
       })
       expect(video.text).toBe('clip')
-      expect(video.content).toEqual({
+      expect(video.cloud).toEqual({
         kind: 'video',
         media: { id: '2', mimeType: 'video/mp4', sha256, caption: 'clip' },
       })
@@ -111,7 +123,7 @@ describe(mapWebhookValue.name, () => {
         document: { filename: 'invoice.pdf', mime_type: 'application/pdf', sha256, id: '3' },
       })
       expect(doc.text).toBeNull()
-      expect(doc.content).toEqual({
+      expect(doc.cloud).toEqual({
         kind: 'document',
         media: { id: '3', mimeType: 'application/pdf', sha256, filename: 'invoice.pdf' },
       })
@@ -119,7 +131,7 @@ describe(mapWebhookValue.name, () => {
         inbound({
           type: 'sticker',
           sticker: { mime_type: 'image/webp', sha256, id: '4', animated: false },
-        }).content,
+        }).cloud,
       ).toEqual({
         kind: 'sticker',
         media: { id: '4', mimeType: 'image/webp', sha256, animated: false },
@@ -138,7 +150,7 @@ describe(mapWebhookValue.name, () => {
         },
       })
       expect(m.text).toBeNull()
-      expect(m.content).toEqual({
+      expect(m.cloud).toEqual({
         kind: 'location',
         latitude: 37.44221496582,
         longitude: -122.16155242919,
@@ -168,7 +180,7 @@ describe(mapWebhookValue.name, () => {
           { name: { first_name: 'Ann' } },
         ],
       })
-      expect(m.content).toEqual({
+      expect(m.cloud).toEqual({
         kind: 'contacts',
         contacts: [
           {
@@ -196,9 +208,11 @@ describe(mapWebhookValue.name, () => {
       })
       expect(m).toEqual({
         ...base,
+        type: 'button_reply',
         text: 'Cancel',
         replyTo: 'wamid.OUT1',
-        content: { kind: 'button_reply', id: 'cancel-button', title: 'Cancel' },
+        content: { type: 'button_reply', reply: { id: 'cancel-button', title: 'Cancel' } },
+        cloud: { kind: 'button_reply', id: 'cancel-button', title: 'Cancel' },
       })
     })
 
@@ -215,7 +229,7 @@ describe(mapWebhookValue.name, () => {
         },
       })
       expect(m.text).toBe('Priority Mail Express')
-      expect(m.content).toEqual({
+      expect(m.cloud).toEqual({
         kind: 'list_reply',
         id: 'priority_express',
         title: 'Priority Mail Express',
@@ -231,7 +245,7 @@ describe(mapWebhookValue.name, () => {
       })
       expect(m.text).toBe('Unsubscribe')
       expect(m.replyTo).toBe('wamid.TPL')
-      expect(m.content).toEqual({ kind: 'button', text: 'Unsubscribe', payload: 'unsubscribe' })
+      expect(m.cloud).toEqual({ kind: 'button', text: 'Unsubscribe', payload: 'unsubscribe' })
     })
 
     it('maps a reaction, and a removed reaction to a null emoji', () => {
@@ -241,10 +255,10 @@ describe(mapWebhookValue.name, () => {
       })
       expect(added.text).toBe('👍')
       expect(added.replyTo).toBe('wamid.OUT2')
-      expect(added.content).toEqual({ kind: 'reaction', messageId: 'wamid.OUT2', emoji: '👍' })
+      expect(added.cloud).toEqual({ kind: 'reaction', messageId: 'wamid.OUT2', emoji: '👍' })
       const removed = inbound({ type: 'reaction', reaction: { message_id: 'wamid.OUT2' } })
       expect(removed.text).toBeNull()
-      expect(removed.content).toEqual({ kind: 'reaction', messageId: 'wamid.OUT2', emoji: null })
+      expect(removed.cloud).toEqual({ kind: 'reaction', messageId: 'wamid.OUT2', emoji: null })
     })
 
     it("reports Meta's unsupported messages with their type and error", () => {
@@ -261,7 +275,7 @@ describe(mapWebhookValue.name, () => {
         unsupported: { type: 'poll_update' },
       })
       expect(m.text).toBeNull()
-      expect(m.content).toEqual({
+      expect(m.cloud).toEqual({
         kind: 'unsupported',
         unsupportedType: 'poll_update',
         error: {
@@ -274,7 +288,7 @@ describe(mapWebhookValue.name, () => {
 
     it('tolerates a type it does not know, reporting it as unsupported', () => {
       const m = inbound({ type: 'order', order: { catalog_id: '1', product_items: [] } })
-      expect(m.content).toEqual({ kind: 'unsupported', unsupportedType: 'order' })
+      expect(m.cloud).toEqual({ kind: 'unsupported', unsupportedType: 'order' })
     })
 
     it('marks forwarded messages and leaves profileName out when Meta gives none', () => {
@@ -713,5 +727,135 @@ describe(buildSendPayload.name, () => {
     for (const bad of ['', '+', 'abc', '+1 555 0100', '0097150;drop']) {
       expect(() => buildSendPayload({ type: 'text', to: bad, text: 'x' })).toThrow(CloudApiError)
     }
+  })
+})
+
+describe(cloudOutboundOf.name, () => {
+  const to = '+15550001111'
+  const noUpload = () => Promise.reject(new Error('no upload expected'))
+
+  it('sends plain text, with a link preview when it has a link', async () => {
+    expect(
+      await cloudOutboundOf({ messageId: 'm1', to, type: 'text', text: 'hi' }, noUpload),
+    ).toEqual({ to, clientReference: 'm1', type: 'text', text: 'hi', previewUrl: false })
+    const linked = await cloudOutboundOf(
+      { messageId: 'm1', to, type: 'text', text: 'see https://e.com' },
+      noUpload,
+    )
+    expect(linked).toMatchObject({ previewUrl: true })
+  })
+
+  it("uploads Linda's media and sends it by Meta's id, links as links", async () => {
+    const uploads: string[] = []
+    const upload = (id: string) => {
+      uploads.push(id)
+      return Promise.resolve(`meta-${id}`)
+    }
+    const doc = await cloudOutboundOf(
+      {
+        messageId: 'm2',
+        to,
+        type: 'document',
+        text: 'Invoice',
+        content: {
+          type: 'document',
+          media: { mediaId: 'lm1', caption: 'Invoice', filename: 'inv.pdf' },
+        },
+      },
+      upload,
+    )
+    expect(doc).toEqual({
+      to,
+      clientReference: 'm2',
+      type: 'document',
+      media: { id: 'meta-lm1' },
+      caption: 'Invoice',
+      filename: 'inv.pdf',
+    })
+    const template = await cloudOutboundOf(
+      {
+        messageId: 'm3',
+        to,
+        type: 'template',
+        text: '',
+        content: {
+          type: 'template',
+          template: {
+            name: 'receipt',
+            language: 'en',
+            components: [
+              {
+                type: 'header',
+                parameters: [{ type: 'image', media: { mediaId: 'lm2' } }],
+              },
+              { type: 'body', parameters: [{ type: 'text', text: 'Aisha' }] },
+            ],
+          },
+        },
+      },
+      upload,
+    )
+    expect(buildSendPayload(template)).toMatchObject({
+      template: {
+        components: [
+          { type: 'header', parameters: [{ type: 'image', image: { id: 'meta-lm2' } }] },
+          { type: 'body', parameters: [{ type: 'text', text: 'Aisha' }] },
+        ],
+      },
+    })
+    expect(uploads).toEqual(['lm1', 'lm2'])
+  })
+
+  it('maps interactive buttons and lists, locations and reactions', async () => {
+    const buttons = await cloudOutboundOf(
+      {
+        messageId: 'm4',
+        to,
+        type: 'interactive',
+        text: 'Pick',
+        content: {
+          type: 'interactive',
+          interactive: { type: 'buttons', body: 'Pick', buttons: [{ id: 'y', title: 'Yes' }] },
+        },
+      },
+      noUpload,
+    )
+    expect(buildSendPayload(buttons)).toMatchObject({
+      type: 'interactive',
+      interactive: {
+        type: 'button',
+        body: { text: 'Pick' },
+        action: { buttons: [{ type: 'reply', reply: { id: 'y', title: 'Yes' } }] },
+      },
+    })
+    const reaction = await cloudOutboundOf(
+      {
+        messageId: 'm5',
+        to,
+        type: 'reaction',
+        text: '',
+        content: {
+          type: 'reaction',
+          reaction: { messageId: 'm4', externalId: 'wamid.X', emoji: null },
+        },
+      },
+      noUpload,
+    )
+    expect(buildSendPayload(reaction)).toMatchObject({
+      type: 'reaction',
+      reaction: { message_id: 'wamid.X', emoji: '' },
+    })
+    await expect(
+      cloudOutboundOf(
+        {
+          messageId: 'm6',
+          to,
+          type: 'reaction',
+          text: '',
+          content: { type: 'reaction', reaction: { messageId: 'm4', emoji: '👍' } },
+        },
+        noUpload,
+      ),
+    ).rejects.toThrow(CloudApiError)
   })
 })

@@ -2,7 +2,19 @@
 // StatusUpdates (with the extra detail of each message type in `content`). Outbound: a
 // CloudOutbound becomes the JSON body of `POST /{phone-number-id}/messages`.
 import type { ZodError } from 'zod'
-import type { InboundMessage, ReceiptStatus, StatusUpdate } from '../port.js'
+import type {
+  ContactCard,
+  InboundMessage,
+  MediaContent,
+  MessageContent,
+  OutboundMessage,
+  TemplateComponent,
+  TemplateMediaRef,
+  TemplateParameter,
+  MessageType,
+  ReceiptStatus,
+  StatusUpdate,
+} from '../port.js'
 import { receiptStatuses } from '../port.js'
 import { CloudApiError } from './cloud.errors.js'
 import {
@@ -34,31 +46,8 @@ export interface CloudWebhookError {
   details?: string
 }
 
-/** A contact card (vCard-like), sent or received. */
-export interface CloudContactCard {
-  name: {
-    formatted: string
-    first?: string
-    last?: string
-    middle?: string
-    prefix?: string
-    suffix?: string
-  }
-  phones?: Array<{ phone: string; type?: string; waId?: string }>
-  emails?: Array<{ email: string; type?: string }>
-  urls?: Array<{ url: string; type?: string }>
-  addresses?: Array<{
-    street?: string
-    city?: string
-    state?: string
-    zip?: string
-    country?: string
-    countryCode?: string
-    type?: string
-  }>
-  org?: { company?: string; department?: string; title?: string }
-  birthday?: string
-}
+/** A contact card (vCard-like), sent or received: Linda's own shape. */
+export type CloudContactCard = ContactCard
 
 /** Media a contact sent: fetch the bytes with `CloudTransport.downloadMedia(id)`. */
 export interface CloudInboundMedia {
@@ -103,12 +92,14 @@ export type CloudInboundContent =
 export type CloudInboundKind = CloudInboundContent['kind']
 
 /**
- * An inbound message with the Cloud API's detail. It is a port InboundMessage: `type` is
- * `text` (the only type the port has today) and `text` is what a person would read as the
- * message's text (the body, a caption, a button's title, a reaction's emoji), or null.
+ * An inbound message with the Cloud API's detail. It is a port InboundMessage: `type` and
+ * `content` say what it is in Linda's words (`lindaContent`), `text` is what a person would
+ * read as the message's text (the body, a caption, a button's title, a reaction's emoji), or
+ * null; `cloud` keeps the Cloud API's view of it.
  */
 export interface CloudInboundMessage extends InboundMessage {
-  content: CloudInboundContent
+  content: MessageContent
+  cloud: CloudInboundContent
   /** The wamid of the message this one answers or reacts to. */
   replyTo?: string
   /** WhatsApp marked the message as forwarded. */
@@ -328,13 +319,15 @@ function mapMessage(
     // contact wrote something, and reported as unsupported.
     mapped = { content: unsupported(e.type, e), text: null }
   }
+  const linda = lindaContent(mapped.content)
   const inbound: CloudInboundMessage = {
     externalId: e.id,
     from: digitsToE164(e.from),
-    type: 'text',
+    type: linda.type,
     text: mapped.text,
     timestamp: unixToIso(e.timestamp),
-    content: mapped.content,
+    content: linda,
+    cloud: mapped.content,
   }
   const profileName = profiles.get(e.from)
   if (profileName) inbound.profileName = profileName
@@ -343,6 +336,47 @@ function mapMessage(
   if (replyTo) inbound.replyTo = replyTo
   if (e.context?.forwarded || e.context?.frequently_forwarded) inbound.forwarded = true
   return { inbound }
+}
+
+/** The Cloud API's view of inbound content, in Linda's words. */
+export function lindaContent(c: CloudInboundContent): MessageContent & { type: MessageType } {
+  switch (c.kind) {
+    case 'text':
+      return { type: 'text', text: c.body }
+    case 'image':
+    case 'audio':
+    case 'video':
+    case 'document':
+    case 'sticker': {
+      const { id, ...rest } = c.media
+      return { type: c.kind, media: { providerId: id, ...rest } }
+    }
+    case 'location': {
+      const { kind: _kind, ...location } = c
+      return { type: 'location', location }
+    }
+    case 'contacts':
+      return { type: 'contacts', contacts: c.contacts }
+    case 'button_reply':
+      return { type: 'button_reply', reply: { id: c.id, title: c.title } }
+    case 'list_reply':
+      return {
+        type: 'list_reply',
+        reply: defined({ id: c.id, title: c.title, description: c.description }),
+      }
+    case 'button':
+      return { type: 'button', button: defined({ text: c.text, payload: c.payload }) }
+    case 'reaction':
+      return { type: 'reaction', reaction: { externalId: c.messageId, emoji: c.emoji } }
+    case 'unsupported':
+      return {
+        type: 'unsupported',
+        unsupported: defined({
+          type: c.unsupportedType,
+          error: c.error && { code: c.error.code, message: c.error.message },
+        }),
+      }
+  }
 }
 
 function isReceiptStatus(s: string): s is ReceiptStatus {
@@ -501,6 +535,130 @@ export type CloudOutbound = CloudOutboundCommon &
   )
 
 export type CloudOutboundType = CloudOutbound['type']
+
+/**
+ * Where media Linda holds goes before a send: its id at Meta (uploaded through the media
+ * endpoint), given Linda's media id.
+ */
+export type UploadLindaMedia = (mediaId: string) => Promise<string>
+
+async function mediaRefOf(
+  m: Pick<MediaContent, 'link' | 'mediaId'>,
+  upload: UploadLindaMedia,
+): Promise<CloudMediaRef> {
+  if (m.link !== undefined) return { link: m.link }
+  if (m.mediaId !== undefined) return { id: await upload(m.mediaId) }
+  throw new CloudApiError('CLOUD_INVALID_REQUEST', 'The media has neither a link nor a media id', {
+    retryable: false,
+  })
+}
+
+async function templateParameterOf(
+  p: TemplateParameter,
+  upload: UploadLindaMedia,
+): Promise<CloudTemplateParameter> {
+  if (p.type === 'text' || p.type === 'currency' || p.type === 'dateTime') return p
+  const ref: TemplateMediaRef = p.media
+  const media = await mediaRefOf(
+    'link' in ref ? { link: ref.link } : { mediaId: ref.mediaId },
+    upload,
+  )
+  return p.type === 'document'
+    ? defined({ type: 'document' as const, media, filename: p.filename })
+    : { type: p.type, media }
+}
+
+async function templateComponentOf(
+  c: TemplateComponent,
+  upload: UploadLindaMedia,
+): Promise<CloudTemplateComponent> {
+  if (c.type === 'button') return c
+  const parameters: CloudTemplateParameter[] = []
+  for (const p of c.parameters) parameters.push(await templateParameterOf(p, upload))
+  return { type: c.type, parameters }
+}
+
+/**
+ * A port message as a Cloud API send: Linda's content in Meta's terms, media Linda holds
+ * uploaded first (through `upload`), Linda's message id as the client reference.
+ */
+export async function cloudOutboundOf(
+  message: OutboundMessage,
+  upload: UploadLindaMedia,
+): Promise<CloudOutbound> {
+  const common = { to: message.to, clientReference: message.messageId }
+  const c = message.content ?? { type: 'text', text: message.text }
+  switch (c.type) {
+    case 'text':
+      return {
+        ...common,
+        type: 'text',
+        text: c.text,
+        previewUrl: c.previewUrl ?? /https?:\/\/\S/i.test(c.text),
+      }
+    case 'image':
+    case 'video':
+      return defined({
+        ...common,
+        type: c.type,
+        media: await mediaRefOf(c.media, upload),
+        caption: c.media.caption,
+      })
+    case 'document':
+      return defined({
+        ...common,
+        type: c.type,
+        media: await mediaRefOf(c.media, upload),
+        caption: c.media.caption,
+        filename: c.media.filename,
+      })
+    case 'audio':
+    case 'sticker':
+      return { ...common, type: c.type, media: await mediaRefOf(c.media, upload) }
+    case 'location':
+      return defined({
+        ...common,
+        type: 'location' as const,
+        latitude: c.location.latitude,
+        longitude: c.location.longitude,
+        name: c.location.name,
+        address: c.location.address,
+      })
+    case 'contacts':
+      return { ...common, type: 'contacts', contacts: c.contacts }
+    case 'reaction': {
+      const target = c.reaction.externalId
+      if (target === undefined) {
+        throw new CloudApiError(
+          'CLOUD_INVALID_REQUEST',
+          'The message reacted to has no WhatsApp id (it was never sent)',
+          { retryable: false },
+        )
+      }
+      return { ...common, type: 'reaction', messageId: target, emoji: c.reaction.emoji ?? '' }
+    }
+    case 'interactive': {
+      const i = c.interactive
+      const frame = { ...common, body: i.body, header: i.header, footer: i.footer }
+      return i.type === 'buttons'
+        ? defined({ ...frame, type: 'buttons' as const, buttons: i.buttons })
+        : defined({ ...frame, type: 'list' as const, button: i.button, sections: i.sections })
+    }
+    case 'template': {
+      const t = c.template
+      const components: CloudTemplateComponent[] = []
+      for (const component of t.components ?? [])
+        components.push(await templateComponentOf(component, upload))
+      return defined({
+        ...common,
+        type: 'template' as const,
+        name: t.name,
+        language: t.language,
+        components: t.components ? components : undefined,
+      })
+    }
+  }
+}
 
 /** The JSON body of `POST /{phone-number-id}/messages`. */
 export interface MetaSendPayload {

@@ -405,7 +405,8 @@ describe(CloudTransport.name, () => {
         type: 'text',
         text: 'hi',
         timestamp: '2026-01-01T00:00:00.000Z',
-        content: { kind: 'text', body: 'hi' },
+        content: { type: 'text', text: 'hi' },
+        cloud: { kind: 'text', body: 'hi' },
       },
     }
     const status = (id: string): CloudWebhookEvent => ({

@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto'
-import type {
-  ConnectionState,
-  OutboundMessage,
-  Transport,
-  TransportCapabilities,
-  TransportListener,
+import {
+  outboundMessageTypes,
+  type ConnectionState,
+  type MediaSource,
+  type OutboundMessage,
+  type Transport,
+  type TransportCapabilities,
+  type TransportListener,
 } from '../port.js'
 import { CloudApiError } from './cloud.errors.js'
 import { GraphClient, type FetchLike } from './cloud.graph.js'
 import {
   buildSendPayload,
+  cloudOutboundOf,
   type CloudMediaKind,
   type CloudOutbound,
   type CloudStatusUpdate,
@@ -45,11 +48,26 @@ export interface CloudTransportOptions {
    * default true. When the check cannot reach Meta it is retried with backoff.
    */
   verifyOnConnect?: boolean
+  /** Media stored in Linda, uploaded to Meta when a send names it by Linda's media id. */
+  media?: MediaSource
 }
+
+/** What the Cloud API transport can do: every kind of send, templates outside 24 hours. */
+export const cloudCapabilities: TransportCapabilities = {
+  send: outboundMessageTypes,
+  receipts: true,
+  pairing: 'none',
+  templatesRequired: true,
+}
+
+/** How long Linda reuses a media id Meta gave an upload (Meta keeps them 30 days). */
+const UPLOAD_REUSE_MS = 7 * 24 * 3600 * 1000
 
 export interface DownloadMediaOptions {
   /** The media's type, for its size limit; default guessed from Meta's MIME type. */
   kind?: CloudMediaKind
+  /** The same as `kind` (the port's name for it); `kind` wins. */
+  type?: CloudMediaKind
   /** Refuse media larger than this; default `cloudMediaMaxBytes[kind]`. */
   maxBytes?: number
   /** The sha256 the webhook announced; the bytes must match it as well as Meta's. */
@@ -75,18 +93,16 @@ const reconnectDelaysMs = [1_000, 2_000, 5_000, 15_000, 60_000] as const
  */
 export class CloudTransport implements Transport {
   readonly kind = 'cloud' as const
-  readonly capabilities: TransportCapabilities = {
-    send: ['text'],
-    receipts: true,
-    pairing: 'none',
-    templatesRequired: true,
-  }
+  readonly capabilities: TransportCapabilities = cloudCapabilities
   /** The business phone number's Graph id: webhooks name it in `metadata.phone_number_id`. */
   readonly phoneNumberId: string
   readonly wabaId: string | undefined
 
   readonly #graph: GraphClient
   readonly #verifyOnConnect: boolean
+  readonly #media: MediaSource | undefined
+  /** Meta's media ids of Linda media uploaded before, by sha256. */
+  readonly #uploaded = new Map<string, { id: string; at: number }>()
   #state: ConnectionState = 'created'
   /** Set when the account's credentials were refused: every send fails with it. */
   #fatal: CloudApiError | undefined
@@ -109,6 +125,7 @@ export class CloudTransport implements Transport {
       timeoutMs: options.requestTimeoutMs ?? 30_000,
     })
     this.#verifyOnConnect = options.verifyOnConnect ?? true
+    this.#media = options.media
   }
 
   /** The last state reported to the listener. */
@@ -137,19 +154,32 @@ export class CloudTransport implements Transport {
     this.#setState('disconnected')
   }
 
-  /** Sends a port message (text) and returns its wamid. */
+  /**
+   * Sends a port message of any type and returns its wamid. Media stored in Linda is
+   * uploaded to Meta first (an upload is reused for a week).
+   */
   async send(message: OutboundMessage, signal: AbortSignal): Promise<{ externalId: string }> {
-    const { externalId } = await this.sendCloud(
-      {
-        type: 'text',
-        to: message.to,
-        text: message.text,
-        previewUrl: /https?:\/\/\S/i.test(message.text),
-        clientReference: message.messageId,
-      },
-      signal,
-    )
+    this.#assertCanSend()
+    const outbound = await cloudOutboundOf(message, (mediaId) => this.#uploadLinda(mediaId, signal))
+    const { externalId } = await this.sendCloud(outbound, signal)
     return { externalId }
+  }
+
+  async #uploadLinda(mediaId: string, signal: AbortSignal): Promise<string> {
+    if (!this.#media) {
+      throw new CloudApiError('CLOUD_INVALID_REQUEST', 'This account cannot send stored media', {
+        retryable: false,
+      })
+    }
+    const file = await this.#media.read(mediaId)
+    const known = this.#uploaded.get(file.sha256)
+    if (known && Date.now() - known.at < UPLOAD_REUSE_MS) return known.id
+    const { id } = await this.uploadMedia(file.data, file.mimeType, {
+      signal,
+      ...(file.filename ? { filename: file.filename } : {}),
+    })
+    this.#uploaded.set(file.sha256, { id, at: Date.now() })
+    return id
   }
 
   /**
@@ -225,7 +255,7 @@ export class CloudTransport implements Transport {
       mediaInfoSchema,
       call,
     )
-    const kind = options.kind ?? kindOfMime(info.mime_type)
+    const kind = options.kind ?? options.type ?? kindOfMime(info.mime_type)
     const maxBytes = options.maxBytes ?? cloudMediaMaxBytes[kind]
     if (info.file_size > maxBytes) {
       throw new CloudApiError(

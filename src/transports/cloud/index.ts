@@ -1,5 +1,6 @@
 export {
   CloudTransport,
+  cloudCapabilities,
   cloudMediaMaxBytes,
   type CloudTransportOptions,
   type DownloadMediaOptions,
@@ -34,6 +35,8 @@ export {
 export {
   buildSendPayload,
   cloudMediaKinds,
+  cloudOutboundOf,
+  lindaContent,
   type CloudContactCard,
   type CloudInboundContent,
   type CloudInboundKind,
@@ -49,5 +52,6 @@ export {
   type CloudWebhookError,
   type CloudWebhookEvent,
   type MetaSendPayload,
+  type UploadLindaMedia,
   type WebhookSkip,
 } from './cloud.mapping.js'

@@ -1,2 +1,2 @@
-export { SandboxTransport, type SandboxInbound } from './sandbox.transport.js'
+export { SandboxTransport, sandboxCapabilities, type SandboxInbound } from './sandbox.transport.js'
 export { sandboxSettingsSchema, type SandboxSettings } from './sandbox.settings.js'

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sleep } from '../../platform/sleep.js'
 import {
+  outboundMessageTypes,
   TransportError,
   type InboundMessage,
   type OutboundMessage,
@@ -10,6 +11,14 @@ import {
   type TransportListener,
 } from '../port.js'
 import type { SandboxSettings } from './sandbox.settings.js'
+
+/** The simulated network carries every type, so that the simulator and tests can use them. */
+export const sandboxCapabilities: TransportCapabilities = {
+  send: outboundMessageTypes,
+  receipts: true,
+  pairing: 'none',
+  templatesRequired: false,
+}
 
 export interface SandboxInbound {
   from: string
@@ -26,12 +35,7 @@ export interface SandboxInbound {
  */
 export class SandboxTransport implements Transport {
   readonly kind = 'sandbox' as const
-  readonly capabilities: TransportCapabilities = {
-    send: ['text'],
-    receipts: true,
-    pairing: 'none',
-    templatesRequired: false,
-  }
+  readonly capabilities: TransportCapabilities = sandboxCapabilities
   private connected = false
   private readonly timers = new Set<NodeJS.Timeout>()
 

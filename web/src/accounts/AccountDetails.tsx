@@ -26,6 +26,12 @@ export function AccountDetails({ account }: AccountDetailsProps) {
           {account.stateReason && <span className="muted"> — {account.stateReason}</span>}
         </dd>
       </div>
+      {account.baileys && (
+        <div>
+          <dt>Phone</dt>
+          <dd>{account.baileys.phone}</dd>
+        </div>
+      )}
       <div>
         <dt>Account ID</dt>
         <dd>

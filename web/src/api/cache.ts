@@ -1,13 +1,16 @@
 import type { QueryClient } from '@tanstack/react-query'
 import { queryKeys } from './queryKeys'
-import type { Account, LindaEvent, Message, MessageStatus, Page } from './types'
+import type { Account, LindaEvent, Message, MessageStatus, Page, Pairing } from './types'
 
 /** Folds one event from the stream into the TanStack Query cache. */
 export function applyEvent(queryClient: QueryClient, event: LindaEvent): void {
   if (event.type === 'account.state') {
-    queryClient.setQueryData<Page<Account>>(queryKeys.accounts, (page) =>
-      page ? { ...page, items: upsertAccount(page.items, event.data) } : page,
-    )
+    storeAccount(queryClient, event.data)
+    return
+  }
+  if (event.type === 'account.pairing') {
+    const { accountId, ...codes } = event.data
+    queryClient.setQueryData<Pairing>(queryKeys.pairing(accountId), { state: 'linking', ...codes })
     return
   }
 
@@ -17,6 +20,21 @@ export function applyEvent(queryClient: QueryClient, event: LindaEvent): void {
   queryClient.setQueryData<Page<Message>>(key, (page) =>
     page ? { ...page, items: upsertMessage(page.items, message) } : page,
   )
+}
+
+/** Puts an account the API answered into the cached list (unless the list has a newer copy). */
+export function storeAccount(queryClient: QueryClient, account: Account): void {
+  queryClient.setQueryData<Page<Account>>(queryKeys.accounts, (page) =>
+    page ? { ...page, items: upsertAccount(page.items, account) } : page,
+  )
+}
+
+/** Takes a deleted account out of the cached list. */
+export function forgetAccount(queryClient: QueryClient, accountId: string): void {
+  queryClient.setQueryData<Page<Account>>(queryKeys.accounts, (page) =>
+    page ? { ...page, items: page.items.filter((item) => item.id !== accountId) } : page,
+  )
+  queryClient.removeQueries({ queryKey: queryKeys.pairing(accountId) })
 }
 
 function upsertAccount(accounts: Account[], account: Account): Account[] {

@@ -1,4 +1,13 @@
-import type { Account, InboundResult, Message, Page, Problem } from './types'
+import type {
+  Account,
+  AccountChange,
+  CreateAccountInput,
+  InboundResult,
+  Message,
+  Page,
+  Pairing,
+  Problem,
+} from './types'
 
 /** An error answered by the Linda API (or a failure to reach it at all, with status 0). */
 export class ApiError extends Error {
@@ -15,6 +24,20 @@ export class ApiError extends Error {
 
 export function isUnauthorized(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401
+}
+
+/**
+ * The field errors of a rejected request, keyed by path without its `body.` prefix
+ * (`body.cloud.accessToken` → `cloud.accessToken`); the first message of each path wins.
+ */
+export function fieldErrors(error: unknown): Record<string, string> {
+  const errors: Record<string, string> = {}
+  if (!(error instanceof ApiError)) return errors
+  for (const { path, message } of error.problem?.errors ?? []) {
+    const key = path.replace(/^body\.?/, '')
+    errors[key] ??= message
+  }
+  return errors
 }
 
 /** A human sentence for any error thrown by the client. */
@@ -65,12 +88,43 @@ export function createApiClient({ apiKey, onUnauthorized }: ApiClientOptions) {
       throw new ApiError(response.status, message, problem)
     }
 
+    if (response.status === 204) return undefined as T
     return (await response.json()) as T
   }
+
+  const account = (id: string) => `/api/v1/accounts/${encodeURIComponent(id)}`
 
   return {
     listAccounts(signal?: AbortSignal) {
       return request<Page<Account>>('/api/v1/accounts', { signal })
+    },
+
+    createAccount(input: CreateAccountInput) {
+      return request<Account>('/api/v1/accounts', { method: 'POST', body: JSON.stringify(input) })
+    },
+
+    updateAccount(id: string, change: AccountChange) {
+      return request<Account>(account(id), { method: 'PATCH', body: JSON.stringify(change) })
+    },
+
+    deleteAccount(id: string, { purge = false }: { purge?: boolean } = {}) {
+      return request<undefined>(`${account(id)}${purge ? '?purge=true' : ''}`, { method: 'DELETE' })
+    },
+
+    connectAccount(id: string) {
+      return request<Account>(`${account(id)}/connect`, { method: 'POST' })
+    },
+
+    disconnectAccount(id: string) {
+      return request<Account>(`${account(id)}/disconnect`, { method: 'POST' })
+    },
+
+    logoutAccount(id: string) {
+      return request<Account>(`${account(id)}/logout`, { method: 'POST' })
+    },
+
+    getPairing(id: string, signal?: AbortSignal) {
+      return request<Pairing>(`${account(id)}/pairing`, { signal })
     },
 
     listMessages({ accountId, phone, limit = 50 }: MessagesQuery, signal?: AbortSignal) {

@@ -1,5 +1,6 @@
 export const queryKeys = {
   accounts: ['accounts'] as const,
+  pairing: (accountId: string) => ['pairing', accountId] as const,
   allMessages: ['messages'] as const,
   conversation: (accountId: string, phone: string) => ['messages', accountId, phone] as const,
 }

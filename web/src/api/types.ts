@@ -3,14 +3,72 @@ export type Transport = 'sandbox' | 'cloud' | 'baileys'
 export type AccountState =
   'created' | 'linking' | 'connected' | 'reconnecting' | 'disconnected' | 'logged_out' | 'error'
 
+export const uncertainPolicies = ['mark', 'resend'] as const
+
+export type UncertainPolicy = (typeof uncertainPolicies)[number]
+
+/** Per-account settings, as the API returns them (every default filled in). */
+export type AccountSettings = {
+  displayName: string | null
+  defaultCountry: string | null
+  timezone: string
+  adminNumbers: string[]
+  sendRatePerSecond: number | null
+  uncertainPolicy: UncertainPolicy
+}
+
+/** The public part of a Cloud API account's credentials; the secrets are only flagged. */
+export type CloudAccount = {
+  phoneNumberId: string
+  wabaId: string | null
+  graphBaseUrl: string
+  apiVersion: string
+  hasAccessToken: boolean
+  hasAppSecret: boolean
+  hasVerifyToken: boolean
+}
+
 export type Account = {
   id: string
   name: string
   transport: Transport
   state: AccountState
   stateReason: string | null
+  settings: AccountSettings
+  /** Cloud API accounts only. */
+  cloud?: CloudAccount
+  /** WhatsApp Web accounts only. */
+  baileys?: { phone: string }
   createdAt: string
   updatedAt: string
+}
+
+/** How to link an account: while `linking`, a QR code's content or a pairing code. */
+export type Pairing = {
+  state: AccountState
+  qr?: string
+  pairingCode?: string
+}
+
+export type CloudCredentialsInput = {
+  phoneNumberId: string
+  wabaId?: string
+  accessToken: string
+  appSecret: string
+  verifyToken: string
+  graphBaseUrl?: string
+  apiVersion?: string
+}
+
+export type CreateAccountInput =
+  | { transport: 'sandbox'; name: string }
+  | { transport: 'cloud'; name: string; cloud: CloudCredentialsInput }
+  | { transport: 'baileys'; name: string; baileys: { phone?: string } }
+
+/** A PATCH: only the keys given change. */
+export type AccountChange = {
+  name?: string
+  settings?: Partial<AccountSettings>
 }
 
 export type MessageStatus =
@@ -45,6 +103,11 @@ export type InboundResult = {
 export type LindaEvent =
   | { type: 'message.received' | 'message.created' | 'message.status'; data: Message; at: string }
   | { type: 'account.state'; data: Account; at: string }
+  | {
+      type: 'account.pairing'
+      data: { accountId: string; qr?: string; pairingCode?: string }
+      at: string
+    }
 
 export type Problem = {
   type?: string

@@ -1,12 +1,14 @@
-import { useMemo } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import type { MouseEvent } from 'react'
-import { AccountList } from '../accounts/AccountList'
+import { AccountList, accountHref } from '../accounts/AccountList'
 import { AccountPage } from '../accounts/AccountPage'
+import { AddAccountDialog } from '../accounts/AddAccountDialog'
 import { useAccounts } from '../accounts/useAccounts'
 import { ApiClientProvider } from '../api/ApiClientContext'
 import { createApiClient, describeError } from '../api/client'
 import type { StreamStatus } from '../api/useEventStream'
 import { useEventStream } from '../api/useEventStream'
+import type { Account } from '../api/types'
 import type { SignOutReason } from '../auth/session'
 import { Logo } from './Logo'
 import { useHashRoute } from './useHashRoute'
@@ -40,6 +42,27 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
   const accounts = useAccounts()
   const selectedId = route.page === 'account' ? route.accountId : null
   const selected = accounts.data?.items.find((account) => account.id === selectedId)
+  const [adding, setAdding] = useState(false)
+  // Bumped to move focus to the content once a dialog that changed the page has gone.
+  const [focusRequest, setFocusRequest] = useState(0)
+
+  useEffect(() => {
+    // After the commit that unmounted the dialog (which hands focus back to its opener).
+    if (focusRequest === 0) return
+    document.getElementById('main')?.focus({ preventScroll: true })
+    window.scrollTo(0, 0)
+  }, [focusRequest])
+
+  function handleCreated(account: Account) {
+    setAdding(false)
+    setFocusRequest((count) => count + 1)
+    window.location.hash = accountHref(account.id)
+  }
+
+  function handleDeleted() {
+    setFocusRequest((count) => count + 1)
+    window.location.hash = '#/'
+  }
 
   function handleSkipToContent(event: MouseEvent<HTMLAnchorElement>) {
     // The hash is the router, so focus the content without navigating.
@@ -70,6 +93,13 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
           <div className="sidebar-header">
             <h2 id="accounts-heading">Accounts</h2>
             {accounts.data && <span className="count">{accounts.data.items.length}</span>}
+            <button
+              className="button button-small sidebar-add"
+              type="button"
+              onClick={() => setAdding(true)}
+            >
+              <span aria-hidden="true">+</span> Add account
+            </button>
           </div>
           {accounts.isPending ? (
             <p className="sidebar-note">Loading accounts…</p>
@@ -89,7 +119,7 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
 
         <main id="main" className="content" tabIndex={-1}>
           {selected ? (
-            <AccountPage account={selected} />
+            <AccountPage account={selected} onDeleted={handleDeleted} />
           ) : (
             <EmptyState
               title={selectedId && accounts.isSuccess ? 'Account not found' : 'Your accounts'}
@@ -102,6 +132,8 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
           )}
         </main>
       </div>
+
+      {adding && <AddAccountDialog onClose={() => setAdding(false)} onCreated={handleCreated} />}
     </div>
   )
 }

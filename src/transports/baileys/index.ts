@@ -1,0 +1,12 @@
+export {
+  BaileysTransport,
+  baileysCapabilities,
+  type BaileysListener,
+  type BaileysPairing,
+  type BaileysTransportOptions,
+  type Timers,
+} from './baileys.transport.js'
+export { DbAuthStore, type BaileysStore, type DbAuthStoreOptions } from './baileys.store.js'
+export { BaileysError, baileysErrorCodes, type BaileysErrorCode } from './baileys.errors.js'
+export type { BaileysSocket, BaileysSocketConfig, MakeSocket } from './baileys.socket.js'
+export { jidToPhone, phoneToJid } from './baileys.mapping.js'
