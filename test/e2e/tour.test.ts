@@ -3,129 +3,29 @@
  * bootstrap key, open the sandbox account, say "hi" from the phone simulator and watch the
  * greeting rule's reply arrive and turn blue.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, startLindaProcess, type RunningLinda } from '../helpers/e2e.js'
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
-const apiKey = `linda_e2e_${randomBytes(16).toString('hex')}`
-
-let linda: ChildProcess | undefined
-let lindaOutput = ''
-let dataDir: string | undefined
-let baseUrl = ''
+let linda: RunningLinda | undefined
 let browser: Browser | undefined
 let page: Page | undefined
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-function buildDashboardIfMissing(): void {
-  if (existsSync(join(repoRoot, 'dist', 'web', 'index.html'))) return
-  const build = spawnSync('npm', ['run', 'build:web'], { cwd: repoRoot, encoding: 'utf8' })
-  if (build.status !== 0) {
-    throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`)
-  }
-}
-
-async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (linda?.exitCode !== null) {
-      throw new Error(`Linda exited early (code ${String(linda?.exitCode)}):\n${lindaOutput}`)
-    }
-    try {
-      const response = await fetch(`${url}/readyz`)
-      if (response.status === 200) return
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  throw new Error(`Linda was not ready within ${String(timeoutMs)} ms:\n${lindaOutput}`)
-}
-
-async function stopLinda(): Promise<void> {
-  const child = linda
-  if (!child || child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timedOut = await Promise.race([
-    exited.then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 15_000)),
-  ])
-  if (timedOut) {
-    child.kill('SIGKILL')
-    await exited
-  }
-}
+let baseUrl = ''
+let apiKey = ''
 
 describe('dashboard tour', () => {
   beforeAll(async () => {
-    buildDashboardIfMissing()
-
-    const port = await freePort()
-    dataDir = await mkdtemp(join(tmpdir(), 'linda-e2e-'))
-    baseUrl = `http://127.0.0.1:${String(port)}`
-
-    linda = spawn(
-      process.execPath,
-      ['bin/linda.js', 'start', '--port', String(port), '--data-dir', dataDir],
-      {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          LINDA_BOOTSTRAP_API_KEY: apiKey,
-          LINDA_HOST: '127.0.0.1',
-          LINDA_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    linda.stdout?.on('data', (chunk: Buffer) => (lindaOutput += chunk.toString()))
-    linda.stderr?.on('data', (chunk: Buffer) => (lindaOutput += chunk.toString()))
-
-    await waitUntilReady(baseUrl, 60_000)
-
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    // The e2e global setup has built the dashboard and checked that Chromium launches.
+    linda = await startLindaProcess()
+    baseUrl = linda.baseUrl
+    apiKey = linda.apiKey
+    browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   }, 180_000)
 
   afterAll(async () => {
     await browser?.close()
-    await stopLinda()
-    if (dataDir) await rm(dataDir, { recursive: true, force: true })
+    await linda?.stop()
   }, 30_000)
 
   it('signs in, says hi from the simulator and sees the greeting read', async () => {

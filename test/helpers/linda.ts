@@ -8,6 +8,7 @@
 //
 // Each call gets a fresh data dir (and, on postgres, a fresh database) unless `dataDir` /
 // `databaseUrl` are given, which is how a test "restarts" Linda on the same data.
+import type { FakeCloudApi } from '../fakes/cloud-api/index.js'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
@@ -393,4 +394,34 @@ export async function ensureCliBuilt(): Promise<void> {
   } finally {
     await rm(lock, { recursive: true, force: true })
   }
+}
+
+// ---- a Cloud API account against the fake Graph API ----
+
+/**
+ * Makes Linda listen on loopback, points the fake's webhooks at it, creates a Cloud account
+ * with the fake's credentials and waits until it is connected. Returns the account and
+ * Linda's base URL.
+ */
+export async function connectCloudAccount(
+  t: TestLinda,
+  meta: FakeCloudApi,
+  name = 'Sales',
+): Promise<{ account: Account; base: string }> {
+  await t.linda.http.listen({ port: 0, host: '127.0.0.1' })
+  const address = t.linda.http.server.address()
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  meta.setWebhookUrl(`${base}/webhooks/cloud`)
+  const res = await t.request<Account>('POST', '/api/v1/accounts', {
+    name,
+    transport: 'cloud',
+    cloud: { ...meta.credentials, graphBaseUrl: meta.url, apiVersion: 'v21.0' },
+  })
+  if (res.status !== 201) throw new Error(`create cloud account: ${res.status} ${res.body}`)
+  const account = res.json
+  await waitFor(async () => {
+    const got = await t.request<Account>('GET', `/api/v1/accounts/${account.id}`)
+    if (got.json.state !== 'connected') throw new Error(`the cloud account is ${got.json.state}`)
+  })
+  return { account, base }
 }

@@ -2,7 +2,6 @@
 // webhook, a customer writes (a signed webhook), the bot answers through the Graph API, and
 // Meta's signed status webhooks move the reply to read. Forged, malformed and repeated
 // deliveries change nothing they should not.
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Account } from '../../src/accounts/index.js'
 import type { Message } from '../../src/messages/index.js'
@@ -11,6 +10,7 @@ import { testDialects } from '../helpers/databases.js'
 import {
   captureLogs,
   listAllMessages,
+  connectCloudAccount,
   startTestLinda,
   waitFor,
   type TestLinda,
@@ -26,20 +26,7 @@ describe.each(testDialects())('Cloud API webhooks on %s', (dialect) => {
   beforeAll(async () => {
     meta = await startFakeCloudApi()
     t = await startTestLinda(dialect, { logger: logs.logger })
-    await t.linda.http.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.linda.http.server.address() as AddressInfo).port}`
-    meta.setWebhookUrl(`${base}/webhooks/cloud`)
-    const res = await t.request<Account>('POST', '/api/v1/accounts', {
-      name: 'Sales',
-      transport: 'cloud',
-      cloud: { ...meta.credentials, graphBaseUrl: meta.url, apiVersion: 'v21.0' },
-    })
-    expect(res.status).toBe(201)
-    account = res.json
-    await waitFor(async () => {
-      const got = await t.request<Account>('GET', `/api/v1/accounts/${account.id}`)
-      expect(got.json.state).toBe('connected')
-    })
+    ;({ account, base } = await connectCloudAccount(t, meta))
   })
 
   afterAll(async () => {

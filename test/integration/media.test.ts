@@ -2,7 +2,6 @@
 // content, served with its type and safe headers behind the API key; uploads sent by id
 // through Meta's media endpoint.
 import { readdir } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Account } from '../../src/accounts/index.js'
@@ -13,6 +12,7 @@ import { testDialects } from '../helpers/databases.js'
 import {
   getMessage,
   listAllMessages,
+  connectCloudAccount,
   startTestLinda,
   virtualPhone,
   waitFor,
@@ -32,20 +32,7 @@ describe.each(testDialects())('media on %s', (dialect) => {
   beforeAll(async () => {
     meta = await startFakeCloudApi()
     t = await startTestLinda(dialect)
-    await t.linda.http.listen({ port: 0, host: '127.0.0.1' })
-    const base = `http://127.0.0.1:${(t.linda.http.server.address() as AddressInfo).port}`
-    meta.setWebhookUrl(`${base}/webhooks/cloud`)
-    const res = await t.request<Account>('POST', '/api/v1/accounts', {
-      name: 'Sales',
-      transport: 'cloud',
-      cloud: { ...meta.credentials, graphBaseUrl: meta.url, apiVersion: 'v21.0' },
-    })
-    expect(res.status).toBe(201)
-    cloud = res.json
-    await waitFor(async () => {
-      const got = await t.request<Account>('GET', `/api/v1/accounts/${cloud.id}`)
-      expect(got.json.state).toBe('connected')
-    })
+    cloud = (await connectCloudAccount(t, meta)).account
   })
 
   afterAll(async () => {

@@ -1,7 +1,6 @@
 // Rich messages through POST /api/v1/messages: every type through the sandbox and through
 // the fake Cloud API (Meta's JSON shapes), refusals that name the field, the transport's
 // capabilities, and the Cloud API's 24-hour customer-service window.
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Account } from '../../src/accounts/index.js'
 import type { Message } from '../../src/messages/index.js'
@@ -12,6 +11,7 @@ import {
   contactWrites,
   getMessage,
   listAllMessages,
+  connectCloudAccount,
   startTestLinda,
   tableCounts,
   virtualPhone,
@@ -86,20 +86,7 @@ describe.each(testDialects())('rich messages on %s', (dialect) => {
   beforeAll(async () => {
     meta = await startFakeCloudApi()
     t = await startTestLinda(dialect)
-    await t.linda.http.listen({ port: 0, host: '127.0.0.1' })
-    const base = `http://127.0.0.1:${(t.linda.http.server.address() as AddressInfo).port}`
-    meta.setWebhookUrl(`${base}/webhooks/cloud`)
-    const res = await t.request<Account>('POST', '/api/v1/accounts', {
-      name: 'Sales',
-      transport: 'cloud',
-      cloud: { ...meta.credentials, graphBaseUrl: meta.url, apiVersion: 'v21.0' },
-    })
-    expect(res.status).toBe(201)
-    cloud = res.json
-    await waitFor(async () => {
-      const got = await t.request<Account>('GET', `/api/v1/accounts/${cloud.id}`)
-      expect(got.json.state).toBe('connected')
-    })
+    cloud = (await connectCloudAccount(t, meta)).account
   })
 
   afterAll(async () => {

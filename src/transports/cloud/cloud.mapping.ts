@@ -4,6 +4,7 @@
 import type { ZodError } from 'zod'
 import type {
   ContactCard,
+  InteractiveContent,
   InboundMessage,
   MediaContent,
   MessageContent,
@@ -510,26 +511,8 @@ export type CloudOutbound = CloudOutboundCommon &
     | { type: 'contacts'; contacts: CloudContactCard[] }
     /** React to `messageId`; an empty emoji takes the reaction back. */
     | { type: 'reaction'; messageId: string; emoji: string }
-    /** Up to three reply buttons under a body text. */
-    | {
-        type: 'buttons'
-        body: string
-        header?: string
-        footer?: string
-        buttons: Array<{ id: string; title: string }>
-      }
-    /** A list the contact opens with `button` and picks one row of. */
-    | {
-        type: 'list'
-        body: string
-        header?: string
-        footer?: string
-        button: string
-        sections: Array<{
-          title?: string
-          rows: Array<{ id: string; title: string; description?: string }>
-        }>
-      }
+    /** Reply buttons or a list (Linda's own shape: Meta's is built by buildSendPayload). */
+    | InteractiveContent
     /** An approved template: the only kind of message allowed outside the 24-hour window. */
     | { type: 'template'; name: string; language: string; components?: CloudTemplateComponent[] }
   )
