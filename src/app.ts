@@ -14,11 +14,11 @@ import { lockDataDir } from './platform/instance-lock.js'
 import { createLogger, type Logger } from './platform/logging.js'
 import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
 import {
-  BaileysTransport,
   baileysCapabilities,
   DbAuthStore,
+  LazyBaileysTransport,
   type MakeSocket,
-} from './transports/baileys/index.js'
+} from './transports/baileys/light.js'
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
 import { SandboxTransport, sandboxCapabilities } from './transports/sandbox/index.js'
 import { ApiKeysService, apiKeysRoutes } from './users/index.js'
@@ -115,7 +115,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
         new SandboxTransport(listener, account.settings.sandbox),
       cloud: (_account, { cloud }, listener) => new CloudTransport(listener, cloud, { media }),
       baileys: (account, { baileys }, listener) =>
-        new BaileysTransport(listener, {
+        new LazyBaileysTransport(listener, {
           accountId: account.id,
           phone: baileys.phone,
           store: new DbAuthStore(sessions, secretKey, account.id),

@@ -1,5 +1,6 @@
 import { Browsers, DisconnectReason, makeCacheableSignalKeyStore } from '@whiskeysockets/baileys'
 import type { Logger } from '../../platform/logging.js'
+import { baileysCapabilities } from './baileys.capabilities.js'
 import type {
   OutboundMessage,
   StatusUpdate,
@@ -73,14 +74,6 @@ const defaultTimers: Timers = {
 /** A pairing code as WhatsApp shows it on the phone: `ABCD-EFGH`. */
 function formatPairingCode(code: string): string {
   return code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code
-}
-
-/** What a WhatsApp Web account can do in this version: text, with receipts. */
-export const baileysCapabilities: TransportCapabilities = {
-  send: ['text'],
-  receipts: true,
-  pairing: 'qr-or-code',
-  templatesRequired: false,
 }
 
 /**

@@ -1,6 +1,5 @@
 export {
   BaileysTransport,
-  baileysCapabilities,
   type BaileysListener,
   type BaileysPairing,
   type BaileysTransportOptions,
@@ -10,3 +9,4 @@ export { DbAuthStore, type BaileysStore, type DbAuthStoreOptions } from './baile
 export { BaileysError, baileysErrorCodes, type BaileysErrorCode } from './baileys.errors.js'
 export type { BaileysSocket, BaileysSocketConfig, MakeSocket } from './baileys.socket.js'
 export { jidToPhone, phoneToJid } from './baileys.mapping.js'
+export { baileysCapabilities } from './baileys.capabilities.js'
