@@ -38,7 +38,7 @@ export async function benchAccounts(options: {
   )
   const linda = await createLinda(config, { logger: createLogger('silent') })
   const fakes = await Promise.all(
-    Array.from({ length: Math.ceil(options.accounts / 2) }, (_, i) =>
+    Array.from({ length: Math.ceil(options.accounts / 2) + 2 }, (_, i) =>
       startFakeCloudApi({ phoneNumberId: String(1_000_000 + i) }),
     ),
   )
@@ -46,9 +46,15 @@ export async function benchAccounts(options: {
     await linda.start()
     const key = (await linda.apiKeys.create('bench', 'owner')).key
     options.log(`accounts: creating ${options.accounts} (half sandbox, half Cloud API)…`)
-    const before = settle()
     const times: number[] = []
-    for (let i = 0; i < options.accounts; i++) {
+    let before = settle()
+    // The first few accounts warm up code paths and caches; they are not counted.
+    const warmUp = 4
+    for (let i = 0; i < options.accounts + warmUp; i++) {
+      if (i === warmUp) {
+        times.length = 0
+        before = settle()
+      }
       const fake = fakes[Math.floor(i / 2)]!
       const body =
         i % 2 === 0
