@@ -14,6 +14,7 @@ import {
   type OutboundMessage,
   type OutboundMessageType,
   type StatusUpdate,
+  type Transport,
   type TransportCapabilities,
   type TransportKind,
 } from '../transports/index.js'
@@ -88,6 +89,11 @@ export interface SendOptions {
 /** How often a message queued for a disconnected account checks whether it is back. */
 const ACCOUNT_WAIT_MS = 5_000
 
+/** Sends one account may have waiting on its provider at once: half the sender's slots. */
+const SENDS_IN_FLIGHT_PER_ACCOUNT = 8
+/** How soon a send held back by that limit tries again (no attempt is used up). */
+const ACCOUNT_BUSY_WAIT_MS = 250
+
 /** Receipts moved by one statement at most. */
 const RECEIPT_CHUNK = 500
 
@@ -106,6 +112,7 @@ const receiptFrom: Record<StatusUpdate['status'], readonly MessageStatus[]> = {
  */
 export class MessagesService {
   private readonly pacer = new SendPacer()
+  private readonly sendsInFlight = new Map<string, number>()
   private readonly earlyReceipts = new WaitingRoom<{ update: StatusUpdate }>()
 
   constructor(private readonly deps: MessagesDeps) {}
@@ -383,7 +390,7 @@ export class MessagesService {
   }
 
   private async attemptSend(job: Job<'message.send'>, signal: AbortSignal): Promise<void> {
-    const { db, accounts, logger } = this.deps
+    const { accounts } = this.deps
     const { messageId, accountId } = job.data
     const account = accounts.live(accountId)
     if (!account) {
@@ -401,6 +408,17 @@ export class MessagesService {
       return
     }
     const { transport } = accounts.transport(account.id)
+    await this.sendWithin(job, signal, account, transport)
+  }
+
+  private async sendWithin(
+    job: Job<'message.send'>,
+    signal: AbortSignal,
+    account: Account,
+    transport: Transport,
+  ): Promise<void> {
+    const { db, logger } = this.deps
+    const { messageId } = job.data
     const rate = account.settings.sendRatePerSecond
     const wait = this.pacer.reserve(account.id, rate)
     if (wait > 1000) {
@@ -429,8 +447,22 @@ export class MessagesService {
       }
       message = current
     }
+    const outbound = await this.outbound(account.id, message)
+    // One account's slow or hanging API must not take every sender slot from the others:
+    // past a few sends waiting on its provider, the next ones wait their turn, queued.
+    const waiting = this.sendsInFlight.get(account.id) ?? 0
+    if (waiting >= SENDS_IN_FLIGHT_PER_ACCOUNT) {
+      this.pacer.release(account.id, rate)
+      await this.move(message.id, ['sending'], 'queued')
+      throw new DelayError(ACCOUNT_BUSY_WAIT_MS)
+    }
+    this.sendsInFlight.set(account.id, waiting + 1)
     try {
-      const { externalId } = await transport.send(await this.outbound(account.id, message), signal)
+      const { externalId } = await transport.send(outbound, signal).finally(() => {
+        const left = (this.sendsInFlight.get(account.id) ?? 1) - 1
+        if (left > 0) this.sendsInFlight.set(account.id, left)
+        else this.sendsInFlight.delete(account.id)
+      })
       await this.move(message.id, ['sending'], 'sent', { externalId, error: null })
       const early = this.earlyReceipts.take(`${account.id}:${externalId}`)
       if (early.length > 0)
