@@ -157,7 +157,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   )
 
   queue.work('message.send', (job, signal) => messages.deliver(job, signal), {
-    concurrency: options.concurrency?.send ?? 16,
+    concurrency: options.concurrency?.send ?? 32,
   })
   queue.work('media.download', (job, signal) => messages.downloadMedia(job, signal), {
     concurrency: 4,

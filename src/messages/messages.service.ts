@@ -89,10 +89,13 @@ export interface SendOptions {
 /** How often a message queued for a disconnected account checks whether it is back. */
 const ACCOUNT_WAIT_MS = 5_000
 
-/** Sends one account may have waiting on its provider at once: half the sender's slots. */
-const SENDS_IN_FLIGHT_PER_ACCOUNT = 8
+/**
+ * Sends one account may have waiting on its provider at once: half the sender's slots, and
+ * at ~100 ms a send still more than one WhatsApp number may use (Meta allows about 80/s).
+ */
+const SENDS_IN_FLIGHT_PER_ACCOUNT = 16
 /** How soon a send held back by that limit tries again (no attempt is used up). */
-const ACCOUNT_BUSY_WAIT_MS = 250
+const ACCOUNT_BUSY_WAIT_MS = 50
 
 /** Receipts moved by one statement at most. */
 const RECEIPT_CHUNK = 500
