@@ -157,7 +157,13 @@ export class MessagesService {
       })
       // Lost a race with the same message: roll back the contact and conversation touch.
       if (!message) throw new DuplicateInbound()
-      await queue.enqueue('message.process', { messageId: message.id }, { runHere: true }, trx)
+      // The bot answers a conversation's messages one at a time, in the order they came.
+      await queue.enqueue(
+        'message.process',
+        { messageId: message.id },
+        { runHere: true, group: message.conversationId },
+        trx,
+      )
       if (content && needsDownload(content)) {
         await queue.enqueue(
           'media.download',

@@ -87,6 +87,8 @@ export interface JobsTable {
   attempts: number
   max_attempts: number
   dedupe_key: string | null
+  /** Jobs of one group run one at a time, in id order. */
+  group_key: ColumnType<string | null, string | null | undefined, string | null>
   last_error: string | null
   locked_until: NullableTime
   created_at: Time
