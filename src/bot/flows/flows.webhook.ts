@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { BlockList, isIP, type LookupFunction } from 'node:net'
-import { lookup as dnsLookup } from 'node:dns'
+import { lookup as dnsLookup } from 'node:dns/promises'
 import { z } from 'zod'
 
 export interface WebhookCall {
@@ -98,30 +98,40 @@ export function refusedUrl(url: string, allowLoopback: boolean): string | null {
 
 const answerSchema = z.record(z.string(), z.unknown())
 
+/** Where a host name resolves to (every address). */
+export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>
+
+const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true })
+
 /** Calls webhooks with Node's HTTP client, refusing private addresses. */
-export function httpWebhookCaller(options: { allowLoopback: boolean }): WebhookCaller {
+export function httpWebhookCaller(options: {
+  allowLoopback: boolean
+  /** How host names resolve; default the system's resolver. */
+  resolve?: Resolver
+}): WebhookCaller {
   const { allowLoopback } = options
+  const resolve = options.resolve ?? systemResolver
+  // Checked at connect time, on the addresses the connection will use: a name cannot
+  // resolve to a public address for a check and to a private one for the call.
   const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    dnsLookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 4)
-      const list = addresses as unknown as Array<{ address: string; family: number }>
-      for (const { address } of list) {
-        const why = refusedAddress(address, allowLoopback)
-        if (why) {
-          return callback(
-            Object.assign(new Error(`${hostname} resolves to ${address}: ${why}`), {
-              code: 'EREFUSED_PRIVATE',
-            }),
-            '',
-            4,
-          )
+    resolve(hostname).then(
+      (list) => {
+        for (const { address } of list) {
+          const why = refusedAddress(address, allowLoopback)
+          if (why) {
+            const err = Object.assign(new Error(`${hostname} resolves to ${address}: ${why}`), {
+              code: 'EADDRREFUSED',
+            })
+            return callback(err, '', 4)
+          }
         }
-      }
-      if (lookupOptions.all) return callback(null, list as never)
-      const first = list[0]
-      if (!first) return callback(new Error(`${hostname} has no address`), '', 4)
-      return callback(null, first.address, first.family)
-    })
+        if (lookupOptions.all) return callback(null, list as never)
+        const first = list[0]
+        if (!first) return callback(new Error(`${hostname} has no address`), '', 4)
+        return callback(null, first.address, first.family)
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 4),
+    )
   }
 
   return async (call) => {
