@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { runFlow, type RunInput, type RunResult } from './flows.engine.js'
 import { answerPool, randomFlowSteps } from '../../../test/helpers/flows.js'
-import { flowDefinitionSchema, type Flow } from './flows.schemas.js'
+import { packageRoot } from '../../paths.js'
+import { createFlowBody, flowDefinitionSchema, type Flow } from './flows.schemas.js'
 import type { ContactView } from './flows.values.js'
 import type { WebhookCall, WebhookResult } from './flows.webhook.js'
 
@@ -402,5 +405,41 @@ describe('runFlow over random flows', () => {
       ),
       { numRuns: 200 },
     )
+  })
+})
+
+describe('the example of docs/flows.md', () => {
+  it('is a valid flow that holds the conversation shown there', async () => {
+    const doc = readFileSync(join(packageRoot, 'docs', 'flows.md'), 'utf8')
+    const example = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1]
+    const body = createFlowBody.parse(JSON.parse(example!))
+    const flow = flowOf(body.steps, {
+      keywords: body.keywords,
+      cancel: body.cancel,
+      idle: body.idle,
+    })
+    const calls: WebhookCall[] = []
+    const { sent, last } = await converse(flow, ['Aisha', 'purple', 'the big one', '12'], {
+      contact: { ...contact, attributes: {}, tags: [] },
+      callWebhook: (call) => {
+        calls.push(call)
+        return Promise.resolve({ ok: true, status: 200, json: { number: 'A-1042', minutes: 25 } })
+      },
+    })
+    const shown = doc
+      .slice(doc.indexOf("contact: I'd like a pizza"))
+      .split('```')[0]!
+      .split('\n')
+      .reduce<string[]>((lines, line) => {
+        if (line.startsWith('linda:   ')) lines.push(line.slice(9))
+        else if (line.startsWith('         ')) lines[lines.length - 1] += `\n${line.slice(9)}`
+        return lines
+      }, [])
+    expect(sent).toEqual(shown)
+    expect(calls[0]?.body).toEqual({ phone: contact.phone, size: 'large', count: 12 })
+    expect(last.contact).toMatchObject({
+      attributes: { pizzaSize: 'large', firstName: 'Aisha' },
+      tags: ['pizza-customer'],
+    })
   })
 })
