@@ -478,6 +478,40 @@ describe.each(testDialects())('conversation flows on %s', (dialect) => {
       expect(gone.json.code).toBe('FLOW_NOT_FOUND')
     })
 
+    it('lets viewers and agents read flows, and only admins change them', async () => {
+      const keys: Record<string, string> = {}
+      for (const role of ['agent', 'admin'] as const) {
+        const res = await t.request<{ key: string }>('POST', '/api/v1/api-keys', {
+          name: role,
+          role,
+        })
+        keys[role] = res.json.key
+      }
+      const flow = await createFlow(t, { name: 'Roles', steps: [{ id: 'a', type: 'end' }] })
+      const as = (role: string) => ({ authorization: `Bearer ${keys[role]}` })
+      expect((await t.request('GET', '/api/v1/flows', undefined, as('agent'))).status).toBe(200)
+      expect(
+        (await t.request('GET', `/api/v1/flows/${flow.id}`, undefined, as('agent'))).status,
+      ).toBe(200)
+      const body = { name: 'x', steps: [{ id: 'a', type: 'end' }] }
+      for (const [method, url, payload] of [
+        ['POST', '/api/v1/flows', body],
+        ['PATCH', `/api/v1/flows/${flow.id}`, { enabled: false }],
+        ['DELETE', `/api/v1/flows/${flow.id}`, undefined],
+      ] as const) {
+        const refused = await t.request<Problem>(method, url, payload, as('agent'))
+        expect(refused.status, `${method} ${url}`).toBe(403)
+        expect(refused.json.code).toBe('FORBIDDEN')
+      }
+      const patched = await t.request<Flow>(
+        'PATCH',
+        `/api/v1/flows/${flow.id}`,
+        { enabled: false },
+        as('admin'),
+      )
+      expect(patched.json).toMatchObject({ enabled: false, version: 1 })
+    })
+
     it('refuses to change a flow defined in code', async () => {
       t.linda.flows.registerFlow({
         id: 'code-greeter',

@@ -356,6 +356,15 @@ describe(FlowsService.name, () => {
     expect(await at('feedbacks')).toBeNull()
     expect(await at('menu')).toBeNull()
     expect(await at('opening hours')).toBeNull()
+    // The flow tried first wins, wherever its keyword stands in the message.
+    flows.registerFlow({
+      id: 'late',
+      name: 'late',
+      keywords: ['hello'],
+      steps: [{ id: 'a', type: 'end' }],
+    })
+    expect(await at('hello, feedback here')).toEqual({ flowId: 'survey', keyword: 'feedback' })
+    expect(await at('hello rate')).toEqual({ flowId: 'late', keyword: 'hello' })
     expect(await flows.matchTrigger({ accountId: 'elsewhere', text: 'menu' })).toEqual({
       flowId: 'other-account',
       keyword: 'menu',

@@ -116,6 +116,14 @@ interface TriggerEntry {
   accountId: string | null
   keyword: string
   words: string[]
+  /** Its place in the order flows are tried. */
+  rank: number
+}
+
+/** The keywords of the enabled flows, by their first word: a message costs one look-up a word. */
+interface TriggerIndex {
+  at: number
+  byFirstWord: Map<string, TriggerEntry[]>
 }
 
 function definitionOf(flow: FlowDefinition): FlowDefinition {
@@ -147,13 +155,10 @@ function answerOf(message: FlowMessage): Answer {
   return { text: message.text }
 }
 
-function containsPhrase(haystack: string[], needle: string[]): boolean {
-  if (needle.length === 0) return false
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
-    return true
-  }
-  return false
+function phraseAt(haystack: string[], at: number, needle: string[]): boolean {
+  if (at + needle.length > haystack.length) return false
+  for (let j = 1; j < needle.length; j++) if (haystack[at + j] !== needle[j]) return false
+  return true
 }
 
 /**
@@ -163,7 +168,7 @@ function containsPhrase(haystack: string[], needle: string[]): boolean {
  */
 export class FlowsService implements FlowRuntime, FlowTriggers {
   private readonly registry = new Map<string, Flow>()
-  private triggerCache: { at: number; list: TriggerEntry[] } | undefined
+  private triggerCache: TriggerIndex | undefined
   private readonly callWebhook: WebhookCaller
 
   constructor(private readonly deps: FlowsDeps) {
@@ -390,14 +395,18 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
 
   async matchTrigger(message: Pick<Message, 'accountId' | 'text'>): Promise<FlowTrigger | null> {
     if (!message.text) return null
-    const triggers = await this.triggers()
-    if (triggers.length === 0) return null
+    const index = await this.triggers()
+    if (index.byFirstWord.size === 0) return null
     const textWords = words(message.text)
-    for (const t of triggers) {
-      if (t.accountId !== null && t.accountId !== message.accountId) continue
-      if (containsPhrase(textWords, t.words)) return { flowId: t.flowId, keyword: t.keyword }
+    let best: TriggerEntry | undefined
+    for (let i = 0; i < textWords.length; i++) {
+      for (const t of index.byFirstWord.get(textWords[i]!) ?? []) {
+        if (best && t.rank >= best.rank) break
+        if (t.accountId !== null && t.accountId !== message.accountId) continue
+        if (phraseAt(textWords, i, t.words)) best = t
+      }
     }
-    return null
+    return best ? { flowId: best.flowId, keyword: best.keyword } : null
   }
 
   /** The `flow.idle` job: a question left unanswered gets one reminder, then the flow ends. */
@@ -471,19 +480,31 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
     )
   }
 
-  private async triggers(): Promise<TriggerEntry[]> {
+  private async triggers(): Promise<TriggerIndex> {
     const cached = this.triggerCache
-    if (cached && Date.now() - cached.at < TRIGGERS_TTL_MS) return cached.list
+    if (cached && Date.now() - cached.at < TRIGGERS_TTL_MS) return cached
     const stored = await repo.listFlows(this.deps.db, { enabledOnly: true })
-    const list: TriggerEntry[] = []
+    const byFirstWord = new Map<string, TriggerEntry[]>()
+    let rank = 0
     for (const flow of [...this.registry.values(), ...stored]) {
       if (!flow.enabled) continue
       for (const keyword of flow.keywords) {
-        list.push({ flowId: flow.id, accountId: flow.accountId, keyword, words: words(keyword) })
+        const entry = {
+          flowId: flow.id,
+          accountId: flow.accountId,
+          keyword,
+          words: words(keyword),
+          rank: rank++,
+        }
+        const first = entry.words[0]
+        if (first === undefined) continue
+        const list = byFirstWord.get(first) ?? []
+        list.push(entry)
+        byFirstWord.set(first, list)
       }
     }
-    this.triggerCache = { at: Date.now(), list }
-    return list
+    this.triggerCache = { at: Date.now(), byFirstWord }
+    return this.triggerCache
   }
 
   private async sendOne(
