@@ -200,6 +200,7 @@ describe.each(testDialects())('conversation flows on %s', (dialect) => {
         '12 large pizzas for Aisha.',
       ])
 
+      // Saved before the messages went out.
       const contact = await contactOf(t, phone)
       expect(json(contact.attributes)).toEqual({ size: 'large', pizzas: 12 })
       expect(json(contact.tags)).toEqual(['pizza'])
@@ -242,6 +243,7 @@ describe.each(testDialects())('conversation flows on %s', (dialect) => {
       await exchange(t, phone, 'Pedro', 3)
       const texts = await exchange(t, phone, 'CANCELAR', 4)
       expect(texts[3]).toBe('Cancelled, Pedro.')
+      // The flow's place is saved before its messages go out.
       expect(await sessionOf(t, phone)).toMatchObject({ status: 'ended', end_reason: 'cancelled' })
     })
 

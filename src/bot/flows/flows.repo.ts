@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely'
+import type { OutboundContent } from '../../transports/index.js'
 import {
   fromJson,
   nowIso,
@@ -164,6 +165,8 @@ export interface FlowSession {
   reminded: boolean
   /** The inbound message the last save answered: a retried job finds it handled. */
   lastMessageId: string | null
+  /** The messages the last save sends once it has committed, with their idempotency keys. */
+  outbox: Array<{ key: string; content: OutboundContent }>
   startedAt: string
   updatedAt: string
   /** When an active session waiting for an answer expires. */
@@ -186,6 +189,7 @@ function toSession(row: Selectable<FlowSessionsTable>): FlowSession {
     turn: row.turn,
     reminded: row.reminded === 1,
     lastMessageId: row.last_message_id,
+    outbox: (fromJson(row.outbox) ?? []) as FlowSession['outbox'],
     startedAt: row.started_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
@@ -208,6 +212,7 @@ function toRow(s: FlowSession) {
     turn: s.turn,
     reminded: s.reminded ? 1 : 0,
     last_message_id: s.lastMessageId,
+    outbox: toJson(s.outbox),
     started_at: s.startedAt,
     updated_at: s.updatedAt,
     expires_at: s.expiresAt,
@@ -268,6 +273,7 @@ export async function endSessionsOfFlow(
       end_reason: reason,
       turn: eb('turn', '+', 1),
       expires_at: null,
+      outbox: '[]',
       updated_at: nowIso(),
     }))
     .where('flow_id', '=', flowId)

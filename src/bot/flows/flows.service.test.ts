@@ -19,7 +19,14 @@ class FakeMessages {
   readonly sent: Array<{ to: string; content: OutboundContent; key: string }> = []
   private readonly keys = new Set<string>()
 
+  /** The next send fails as a crash would (not a refusal). */
+  failNext = false
+
   send: FlowsDeps['messages']['send'] = (input, options) => {
+    if (this.failNext) {
+      this.failNext = false
+      return Promise.reject(new Error('connection lost'))
+    }
     const { accountId: _a, to, ...content } = input
     const key = options?.idempotencyKey ?? newId()
     if (!this.keys.has(key)) {
@@ -208,14 +215,17 @@ describe(FlowsService.name, () => {
     expect((await repo.findSession(handle.db, conversationId))?.retries).toBe(1)
   })
 
-  it('sends the same message once when a job dies between its sends and its save', async () => {
+  it('sends what a job saved but did not send when it runs again, and only that', async () => {
     flows.registerFlow(survey)
     await flows.start(inbound('feedback'), 'survey')
     const message = inbound('3')
-    // The first attempt sent, then died before it saved: the session is as it was.
-    const session = await repo.findSession(handle.db, conversationId)
-    await flows.handle(message)
-    await repo.saveSession(handle.db, { ...session!, turn: 5 })
+    // The first attempt saved the conversation's new place, then died before sending.
+    messages.failNext = true
+    await expect(flows.handle(message)).rejects.toThrow(/connection lost/)
+    expect(await repo.findSession(handle.db, conversationId)).toMatchObject({ status: 'ended' })
+    expect(messages.texts()).toEqual(['From 1 to 5?'])
+    const again = await flows.handle(message)
+    expect(again).toMatchObject({ replayed: true })
     await flows.handle(message)
     expect(messages.texts()).toEqual(['From 1 to 5?', 'Thanks!'])
   })

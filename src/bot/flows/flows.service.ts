@@ -338,7 +338,7 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
     const session = await repo.findSession(this.deps.db, message.conversationId)
     if (!session) return null
     // A retried job, after the message was handled: it is handled, and nothing is redone.
-    if (session.lastMessageId === message.id) return replayed(session, dryRun)
+    if (session.lastMessageId === message.id) return this.replay(message, session, dryRun)
     if (session.status !== 'active') return null
     const end = async (reason: EndReason) => {
       if (!dryRun) await this.endSession(session, reason)
@@ -379,7 +379,7 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
       )
     }
     const previous = await repo.findSession(this.deps.db, message.conversationId)
-    if (previous?.lastMessageId === message.id) return replayed(previous, dryRun)
+    if (previous?.lastMessageId === message.id) return this.replay(message, previous, dryRun)
     const contact = await this.contactOf(message)
     const run = await runFlow({
       flow,
@@ -419,21 +419,23 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
     if (!flow) return void (await this.endSession(session, 'flow_deleted'))
     const mayWrite = await repo.mayRemind(db, conversationId)
     const contact = await repo.findContactView(db, session.contactId)
-    const text = stage === 'remind' ? flow.idle.reminderText : flow.idle.expiredText
-    if (mayWrite && contact && text !== null) {
+    const say = async (text: string | null) => {
+      if (!mayWrite || !contact || text === null) return
       const filled = interpolate(text, { vars: session.vars, contact, text: null }).slice(0, 4096)
-      if (filled.trim() !== '') {
-        await this.sendOne(
-          { accountId: session.accountId, phone: session.phone },
-          { type: 'text', text: filled },
-          `flow-idle:${conversationId}:${turn}:${stage}`,
-        )
-      }
+      if (filled.trim() === '') return
+      await this.sendOne(
+        { accountId: session.accountId, phone: session.phone },
+        { type: 'text', text: filled },
+        `flow-idle:${conversationId}:${turn}:${stage}`,
+      )
     }
     if (stage === 'expire') {
+      // Ended before the goodbye: an answer to it starts afresh, it does not reach the flow.
+      if (!(await this.endSession(session, 'expired'))) return
       logger.debug({ conversationId, flowId: flow.id }, 'flow expired')
-      return void (await this.endSession(session, 'expired'))
+      return say(flow.idle.expiredText)
     }
+    await say(flow.idle.reminderText)
     await transaction(db, async (trx) => {
       const saved = await repo.saveSession(
         trx,
@@ -530,8 +532,8 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
     }
   }
 
-  private async endSession(session: repo.FlowSession, reason: EndReason): Promise<void> {
-    await repo.saveSession(
+  private async endSession(session: repo.FlowSession, reason: EndReason): Promise<boolean> {
+    return repo.saveSession(
       this.deps.db,
       {
         ...session,
@@ -539,6 +541,7 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
         endReason: reason,
         turn: session.turn + 1,
         expiresAt: null,
+        outbox: [],
         updatedAt: new Date().toISOString(),
       },
       session.turn,
@@ -546,9 +549,11 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
   }
 
   /**
-   * Carries out a run: its messages first (each keyed by the message and its place in the
-   * run, so a retried job that gets here again sends nothing twice), then, in one
-   * transaction, the conversation's new place, the contact's changes and the idle timer.
+   * Carries out a run: in one transaction the conversation's new place (with the messages
+   * to send), the contact's changes and the idle timer; then the messages, each keyed by the
+   * inbound message and its place in the run. Nothing reaches the contact before the place
+   * is saved (their next message finds it), and a job retried after the save sends what it
+   * had not sent yet, never anything twice.
    */
   private async finish(
     message: FlowMessage,
@@ -560,9 +565,6 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
     const outcome = outcomeOf(run, dryRun)
     if (dryRun) return outcome
     const { db, queue, logger } = this.deps
-    for (const [i, send] of run.sends.entries()) {
-      await this.sendOne(message, send.content, `flow:${message.id}:${i}:${send.stepId}`)
-    }
     const now = Date.now()
     const waiting = run.status === 'waiting'
     const timeoutMs = run.flow.idle.timeoutSeconds * 1000
@@ -582,6 +584,10 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
       turn: (previous?.turn ?? 0) + 1,
       reminded: false,
       lastMessageId: message.id,
+      outbox: run.sends.map((send, i) => ({
+        key: `flow:${message.id}:${i}:${send.stepId}`,
+        content: send.content,
+      })),
       startedAt: continuing ? previous.startedAt : new Date(now).toISOString(),
       updatedAt: new Date(now).toISOString(),
       expiresAt: waiting ? new Date(now + 2 * timeoutMs).toISOString() : null,
@@ -590,8 +596,8 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
     await transaction(db, async (trx) => {
       const saved = await repo.saveSession(trx, session, previous?.turn)
       if (!saved) {
-        // Another handler moved the conversation on meanwhile: the job runs again on the
-        // new state (what was sent is keyed, and not sent twice).
+        // Another handler moved the conversation on meanwhile (nothing was sent): the job
+        // runs again on the new state.
         throw new Error(`the flow session of conversation ${message.conversationId} moved on`)
       }
       if (change) await repo.changeContact(trx, message.contactId, change)
@@ -610,6 +616,7 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
         )
       }
     })
+    for (const send of session.outbox) await this.sendOne(message, send.content, send.key)
     logger.debug(
       {
         messageId: message.id,
@@ -621,6 +628,18 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
       'flow step',
     )
     return outcome
+  }
+
+  /** A message handled before (a retried job): what it had to send goes out, once. */
+  private async replay(
+    message: FlowMessage,
+    session: repo.FlowSession,
+    dryRun: boolean,
+  ): Promise<FlowOutcome> {
+    if (!dryRun) {
+      for (const send of session.outbox) await this.sendOne(message, send.content, send.key)
+    }
+    return replayed(session, dryRun)
   }
 }
 

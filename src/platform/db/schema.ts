@@ -195,6 +195,7 @@ export interface FlowSessionsTable {
   turn: number
   reminded: Flag
   last_message_id: string | null
+  outbox: Json<Array<{ key: string; content: Record<string, unknown> }>>
   started_at: Time
   updated_at: Time
   expires_at: NullableTime

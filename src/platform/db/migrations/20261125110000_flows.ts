@@ -60,6 +60,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('turn', 'integer', (c) => c.notNull())
     .addColumn('reminded', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('last_message_id', 'text')
+    // What the last save sends (after it commits): resent, idempotently, by a retried job.
+    .addColumn('outbox', sql.raw(json), (c) => c.notNull().defaultTo('[]'))
     .addColumn('started_at', sql.raw(time), (c) => c.notNull())
     .addColumn('updated_at', sql.raw(time), (c) => c.notNull())
     .addColumn('expires_at', sql.raw(time))
