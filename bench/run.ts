@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
+import { benchFlows } from './flows.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
 
@@ -17,6 +18,7 @@ const targets = {
   cloudMessagesPerSecond: 2000,
   cloudP99Ms: 50,
   accountCreateMedianMs: 20,
+  flowTriggerChecksPerSecond: 100_000,
 }
 
 const pipeline = await benchInboundPipeline({
@@ -28,6 +30,7 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const flows = await benchFlows({ flows: 50, messages: quick ? 20_000 : 200_000, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -78,6 +81,14 @@ rows.push(
     accounts.createMedianMs < targets.accountCreateMedianMs,
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
+  [
+    `flow keyword match, ${flows.flows} flows`,
+    `${flows.triggerChecksPerSecond} msg/s`,
+    `≥ ${targets.flowTriggerChecksPerSecond}`,
+    flows.triggerChecksPerSecond >= targets.flowTriggerChecksPerSecond,
+  ],
+  [`flow keyword match p99`, `${flows.triggerP99Us} µs`, '', true],
+  [`flow engine (answer → next question)`, `${flows.engineRunsPerSecond} runs/s`, '', true],
 )
 
 const width = [44, 16, 10]
@@ -103,6 +114,7 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  flows,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
 import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
+import { FlowsService, flowsRoutes } from './bot/flows/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
@@ -49,6 +50,7 @@ export interface Linda {
   accounts: AccountsService
   messages: MessagesService
   bot: BotService
+  flows: FlowsService
   apiKeys: ApiKeysService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
@@ -138,10 +140,19 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     },
   }))
 
+  const flows = new FlowsService({
+    db: db.db,
+    queue,
+    messages,
+    accounts,
+    logger: logger.child({ component: 'flows' }),
+    allowLoopbackWebhooks: config.webhooksAllowLoopback,
+  })
   const bot = new BotService({
     db: db.db,
     accounts,
     messages,
+    flows,
     logger: logger.child({ component: 'bot' }),
   })
   const apiKeys = new ApiKeysService(db.db)
@@ -165,6 +176,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   queue.work('message.process', (job) => bot.process(job), {
     concurrency: options.concurrency?.process ?? 8,
   })
+  queue.work('flow.idle', (job) => flows.idle(job), { concurrency: 2 })
 
   const http = await buildHttpServer({
     logger,
@@ -189,6 +201,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      flowsRoutes(flows),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events),
     ],
@@ -208,6 +221,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     messages,
     bot,
+    flows,
     apiKeys,
     generatedApiKey: boot.generatedApiKey,
     async start() {

@@ -39,6 +39,8 @@ const configSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** Webhook calls (flow steps) may reach loopback addresses; private networks stay refused. */
+  webhooksAllowLoopback: z.stringbool({ error: 'must be true or false' }).default(false),
 })
 
 export type Config = Readonly<
@@ -71,6 +73,7 @@ export const envNames = {
   logFormat: 'LINDA_LOG_FORMAT',
   bodyLimit: 'LINDA_BODY_LIMIT',
   rateLimit: 'LINDA_RATE_LIMIT',
+  webhooksAllowLoopback: 'LINDA_WEBHOOKS_ALLOW_LOOPBACK',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>
 
 const flagNames: Partial<Record<keyof typeof envNames, string>> = {
