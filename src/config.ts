@@ -39,6 +39,13 @@ const configSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** Heap ceiling of each WhatsApp Web session's worker, in MB: past it the session restarts. */
+  baileysMaxHeapMb: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(32, 'must be at least 32 (MB)')
+    .max(16384, 'must be at most 16384 (MB)')
+    .default(256),
 })
 
 export type Config = Readonly<
@@ -71,6 +78,7 @@ export const envNames = {
   logFormat: 'LINDA_LOG_FORMAT',
   bodyLimit: 'LINDA_BODY_LIMIT',
   rateLimit: 'LINDA_RATE_LIMIT',
+  baileysMaxHeapMb: 'LINDA_BAILEYS_MAX_HEAP_MB',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>
 
 const flagNames: Partial<Record<keyof typeof envNames, string>> = {
