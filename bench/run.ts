@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
+import { benchBaileysSessions } from './baileys-sessions.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
@@ -28,6 +29,7 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const baileys = await benchBaileysSessions({ sessions: quick ? 5 : 20, restarts: 5, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -78,6 +80,15 @@ rows.push(
     accounts.createMedianMs < targets.accountCreateMedianMs,
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
+  [
+    `WhatsApp Web: RSS per session (${baileys.sessions} workers)`,
+    `${baileys.rssPerSessionMb} MB`,
+    '',
+    true,
+  ],
+  [`WhatsApp Web: heap of a session's worker`, `${baileys.workerHeapMedianMb} MB`, '', true],
+  [`WhatsApp Web: create a session (median)`, `${baileys.createMedianMs} ms`, '', true],
+  [`WhatsApp Web: crashed session back (median)`, `${baileys.restartMedianMs} ms`, '', true],
 )
 
 const width = [44, 16, 10]
@@ -103,6 +114,7 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  baileys,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

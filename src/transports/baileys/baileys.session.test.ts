@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MemoryBaileysStore } from '../../../test/fakes/baileys/index.js'
@@ -80,7 +81,12 @@ afterEach(async () => {
 })
 
 /** A session on scripted workers: `send` answers sends; `code`, if given, is the whole worker. */
-function setup(send: string, code?: string, restart = { baseMs: 10, maxMs: 10, maxRestarts: 5 }) {
+function setup(
+  send: string,
+  code?: string,
+  restart = { baseMs: 10, maxMs: 10, maxRestarts: 5 },
+  logger = createLogger('silent'),
+) {
   const states: Array<[ConnectionState, string | undefined]> = []
   const restarts: Loss[] = []
   const listener: BaileysListener = {
@@ -99,7 +105,7 @@ function setup(send: string, code?: string, restart = { baseMs: 10, maxMs: 10, m
     sendTimeoutMs: 200,
     startTimeoutMs: 30_000,
     restartPolicy: restart,
-    logger: createLogger('silent'),
+    logger,
     restarted: (_id, loss) => restarts.push(loss),
     memory: () => {},
   }
@@ -192,6 +198,50 @@ describe(SupervisedBaileysTransport.name, () => {
       deliveryUnknown: false,
       retryAfterMs: 1_000,
     })
+  })
+
+  it("writes the worker's log lines with its own logger, at their level, once each key", async () => {
+    const lines: string[] = []
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString())
+          done()
+        },
+      }),
+      'json',
+    )
+    const line = JSON.stringify({
+      level: 40,
+      time: 1,
+      pid: 2,
+      accountId: 'acc-1',
+      component: 'baileys',
+      msg: 'slow',
+    })
+    const debug = JSON.stringify({ level: 20, msg: 'chatter' })
+    const { transport } = setup(
+      '',
+      scriptedWorker('() => {}').replace(
+        "post({ type: 'ready' })",
+        `post({ type: 'log', line: ${JSON.stringify(line)} }); post({ type: 'log', line: ${JSON.stringify(debug)} }); post({ type: 'log', line: 'not json' }); post({ type: 'ready' })`,
+      ),
+      undefined,
+      logger,
+    )
+    await transport.connect()
+    await vi.waitFor(() => expect(lines).toHaveLength(2))
+    const [slow, unreadable] = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(slow).toMatchObject({
+      level: 40,
+      msg: 'slow',
+      accountId: 'acc-1',
+      component: 'baileys',
+      worker: true,
+    })
+    expect(lines[0]!.match(/"accountId"/g)).toHaveLength(1)
+    expect(unreadable).toMatchObject({ level: 40, line: 'not json', accountId: 'acc-1' })
   })
 
   it('fails the connect when the worker cannot start, without restarting it', async () => {
