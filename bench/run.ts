@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
+import { benchBaileysSessions } from './baileys-sessions.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchFlows } from './flows.js'
 import { benchIdleRss } from './idle-rss.js'
@@ -31,6 +32,7 @@ const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
 const flows = await benchFlows({ flows: 50, messages: quick ? 20_000 : 200_000, log })
+const baileys = await benchBaileysSessions({ sessions: quick ? 5 : 20, restarts: 5, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -89,6 +91,15 @@ rows.push(
   ],
   [`flow keyword match p99`, `${flows.triggerP99Us} µs`, '', true],
   [`flow engine (answer → next question)`, `${flows.engineRunsPerSecond} runs/s`, '', true],
+  [
+    `WhatsApp Web: RSS per session (${baileys.sessions} workers)`,
+    `${baileys.rssPerSessionMb} MB`,
+    '',
+    true,
+  ],
+  [`WhatsApp Web: heap of a session's worker`, `${baileys.workerHeapMedianMb} MB`, '', true],
+  [`WhatsApp Web: create a session (median)`, `${baileys.createMedianMs} ms`, '', true],
+  [`WhatsApp Web: crashed session back (median)`, `${baileys.restartMedianMs} ms`, '', true],
 )
 
 const width = [44, 16, 10]
@@ -115,6 +126,7 @@ const result = {
   cloud,
   accounts,
   flows,
+  baileys,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

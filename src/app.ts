@@ -16,8 +16,10 @@ import { createLogger, type Logger } from './platform/logging.js'
 import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
 import {
   baileysCapabilities,
+  BaileysSupervisor,
   DbAuthStore,
   LazyBaileysTransport,
+  type BaileysSupervisorOptions,
   type MakeSocket,
 } from './transports/baileys/light.js'
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
@@ -34,9 +36,28 @@ export interface AppOptions {
   queue?: { pollIntervalMs?: number; retryBaseMs?: number }
   /** Concurrency of the sender and the bot workers. */
   concurrency?: { send?: number; process?: number }
-  /** How WhatsApp Web sockets are opened; default Baileys' (tests give a fake: no network). */
-  baileys?: { makeSocket?: MakeSocket }
+  /** How WhatsApp Web sessions run; default each in a supervised worker, on Baileys' socket. */
+  baileys?: BaileysOptions
 }
+
+/**
+ * WhatsApp Web sessions: each in a worker thread of its own (the default), or in process
+ * (`inline`: no isolation; tests of the transport itself). Tests give a fake socket — a
+ * function in process, a module URL for workers — so that nothing reaches WhatsApp.
+ */
+export type BaileysOptions =
+  | {
+      isolation: 'inline'
+      makeSocket?: MakeSocket
+    }
+  | ({
+      isolation?: 'worker'
+      /** A module exporting `makeSocket`, loaded in each worker instead of Baileys' socket. */
+      socketModule?: URL
+    } & Pick<
+      BaileysSupervisorOptions,
+      'heartbeat' | 'startTimeoutMs' | 'sendTimeoutMs' | 'restart' | 'reconnect'
+    >)
 
 /** Everything a running Linda is made of, built by hand from the config. */
 export interface Linda {
@@ -100,8 +121,31 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     if (!late.messages) throw new Error('the message pipeline is not ready')
     return late.messages
   }
-  // WhatsApp Web sessions (auth state, sent messages, LIDs) live in the db, sealed.
+  // WhatsApp Web sessions (auth state, sent messages, LIDs) live in the db, sealed; each
+  // runs in a supervised worker thread unless asked to run in process.
   const sessions = db.db
+  const baileysOptions = options.baileys ?? {}
+  const supervisor =
+    baileysOptions.isolation === 'inline'
+      ? undefined
+      : new BaileysSupervisor({
+          ...baileysOptions,
+          maxHeapMb: config.baileysMaxHeapMb,
+          logger: logger.child({ component: 'baileys' }),
+          observer: {
+            restarted: (kind) => metrics.baileysRestarts.inc({ reason: kind }),
+            memory: (account, usage) => {
+              if (!usage) {
+                metrics.baileysWorkerMemory.remove({ account, kind: 'heap' })
+                metrics.baileysWorkerMemory.remove({ account, kind: 'buffers' })
+                return
+              }
+              metrics.baileysWorkerMemory.set({ account, kind: 'heap' }, usage.heapUsed)
+              metrics.baileysWorkerMemory.set({ account, kind: 'buffers' }, usage.external)
+            },
+            workers: (count) => metrics.baileysWorkers.set(count),
+          },
+        })
   const accounts = new AccountsService({
     db: db.db,
     events,
@@ -116,14 +160,20 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandbox: (account, _credentials, listener) =>
         new SandboxTransport(listener, account.settings.sandbox),
       cloud: (_account, { cloud }, listener) => new CloudTransport(listener, cloud, { media }),
-      baileys: (account, { baileys }, listener) =>
-        new LazyBaileysTransport(listener, {
+      baileys: (account, { baileys }, listener) => {
+        const session = {
           accountId: account.id,
           phone: baileys.phone,
           store: new DbAuthStore(sessions, secretKey, account.id),
+        }
+        if (supervisor) return supervisor.session(listener, session)
+        const makeSocket = baileysOptions.isolation === 'inline' && baileysOptions.makeSocket
+        return new LazyBaileysTransport(listener, {
+          ...session,
           logger,
-          ...(options.baileys?.makeSocket ? { makeSocket: options.baileys.makeSocket } : {}),
-        }),
+          ...(makeSocket ? { makeSocket } : {}),
+        })
+      },
     },
   })
   const messages = (late.messages = new MessagesService({
@@ -232,6 +282,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       await http.close()
       await queue.stop(15_000)
       await accounts.stopAll()
+      // Every session worker ended with its account; any left (a failed stop) end here.
+      await supervisor?.close()
       await handle.close()
       releaseLock()
     },

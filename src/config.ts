@@ -41,6 +41,13 @@ const configSchema = z.object({
     .default(1024 * 1024),
   /** Webhook calls (flow steps) may reach loopback addresses; private networks stay refused. */
   webhooksAllowLoopback: z.stringbool({ error: 'must be true or false' }).default(false),
+  /** Heap ceiling of each WhatsApp Web session's worker, in MB: past it the session restarts. */
+  baileysMaxHeapMb: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(32, 'must be at least 32 (MB)')
+    .max(16384, 'must be at most 16384 (MB)')
+    .default(256),
 })
 
 export type Config = Readonly<
@@ -74,6 +81,7 @@ export const envNames = {
   bodyLimit: 'LINDA_BODY_LIMIT',
   rateLimit: 'LINDA_RATE_LIMIT',
   webhooksAllowLoopback: 'LINDA_WEBHOOKS_ALLOW_LOOPBACK',
+  baileysMaxHeapMb: 'LINDA_BAILEYS_MAX_HEAP_MB',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>
 
 const flagNames: Partial<Record<keyof typeof envNames, string>> = {
