@@ -5,6 +5,12 @@ import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
 import type { App } from './http/types.js'
+import {
+  LanguageDetector,
+  LanguagesService,
+  languagesRoutes,
+  LibreTranslate,
+} from './languages/index.js'
 import { MediaStore, mediaRoutes } from './media/index.js'
 import { MessagesService, messagesRoutes, sandboxRoutes } from './messages/index.js'
 import { healthRoutes, Metrics } from './monitoring/index.js'
@@ -21,6 +27,7 @@ import {
 } from './transports/baileys/light.js'
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
 import { SandboxTransport, sandboxCapabilities } from './transports/sandbox/index.js'
+import { TemplatesService, templatesRoutes } from './templates/index.js'
 import { ApiKeysService, apiKeysRoutes } from './users/index.js'
 import { packageRoot } from './paths.js'
 import { version } from './version.js'
@@ -49,6 +56,8 @@ export interface Linda {
   accounts: AccountsService
   messages: MessagesService
   bot: BotService
+  templates: TemplatesService
+  languages: LanguagesService
   apiKeys: ApiKeysService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
@@ -124,6 +133,27 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
         }),
     },
   })
+  const languages = new LanguagesService({
+    db: db.db,
+    detector: new LanguageDetector(
+      config.detectLanguages ? { languages: config.detectLanguages } : {},
+    ),
+    // Translation is off unless a provider is configured; it calls that URL only.
+    ...(config.translateUrl
+      ? {
+          translator: new LibreTranslate({
+            url: config.translateUrl,
+            ...(config.translateApiKey ? { apiKey: config.translateApiKey } : {}),
+          }),
+        }
+      : {}),
+    logger: logger.child({ component: 'languages' }),
+  })
+  const capabilities = {
+    sandbox: sandboxCapabilities,
+    cloud: cloudCapabilities,
+    baileys: baileysCapabilities,
+  }
   const messages = (late.messages = new MessagesService({
     db: db.db,
     queue,
@@ -131,12 +161,10 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     logger: logger.child({ component: 'messages' }),
     media,
-    capabilities: {
-      sandbox: sandboxCapabilities,
-      cloud: cloudCapabilities,
-      baileys: baileysCapabilities,
-    },
+    capabilities,
+    languages,
   }))
+  const templates = new TemplatesService({ db: db.db, accounts, capabilities })
 
   const bot = new BotService({
     db: db.db,
@@ -189,6 +217,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      templatesRoutes(templates),
+      languagesRoutes(languages),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events),
     ],
@@ -208,6 +238,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     messages,
     bot,
+    templates,
+    languages,
     apiKeys,
     generatedApiKey: boot.generatedApiKey,
     async start() {
