@@ -6,6 +6,7 @@ import { benchAccounts } from './accounts.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
+import { benchTemplatesLanguages } from './templates-languages.js'
 
 const quick = process.argv.includes('--quick')
 const log = (line: string) => process.stderr.write(`  … ${line}\n`)
@@ -28,6 +29,11 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const content = await benchTemplatesLanguages({
+  iterations: quick ? 20_000 : 100_000,
+  maxSeconds: quick ? 2 : 5,
+  log,
+})
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -78,6 +84,10 @@ rows.push(
     accounts.createMedianMs < targets.accountCreateMedianMs,
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
+  ['template renders (ICU, 3 locales)', `${content.rendersPerSecond}/s`, '', true],
+  ['template renders (Cloud API template)', `${content.cloudRendersPerSecond}/s`, '', true],
+  ['language detections (short texts)', `${content.detectionsPerSecond}/s`, '', true],
+  ['language detector heap (loaded)', `${content.detectorHeapMb} MB`, '', true],
 )
 
 const width = [44, 16, 10]
@@ -103,6 +113,7 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  templatesLanguages: content,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

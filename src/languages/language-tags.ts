@@ -50,6 +50,17 @@ const rtlScripts = new Set(['Arab', 'Hebr', 'Syrc', 'Thaa', 'Nkoo', 'Adlm', 'Roh
 
 /** Whether text in this language runs right to left (Arabic, Hebrew, Persian, Urdu, …). */
 export function textDirection(tag: string): 'ltr' | 'rtl' {
+  let direction = directions.get(tag)
+  if (direction === undefined) {
+    direction = directionOf(tag)
+    if (directions.size >= 1000) directions.clear()
+    directions.set(tag, direction)
+  }
+  return direction
+}
+const directions = new Map<string, 'ltr' | 'rtl'>()
+
+function directionOf(tag: string): 'ltr' | 'rtl' {
   let script: string | undefined
   try {
     script = new Intl.Locale(tag).script

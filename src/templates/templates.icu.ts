@@ -151,6 +151,25 @@ function cachedFormatter<T extends Intl.NumberFormat | Intl.DateTimeFormat | Int
   return f
 }
 
+/** An Intl.NumberFormat, made once per locale and options. */
+export function numberFormat(locale: string, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+  return cachedFormatter(
+    `n|${locale}|${JSON.stringify(opts)}`,
+    () => new Intl.NumberFormat(locale, opts),
+  )
+}
+
+/** An Intl.DateTimeFormat, made once per locale and options. */
+export function dateTimeFormat(
+  locale: string,
+  opts: Intl.DateTimeFormatOptions,
+): Intl.DateTimeFormat {
+  return cachedFormatter(
+    `d|${locale}|${JSON.stringify(opts)}`,
+    () => new Intl.DateTimeFormat(locale, opts),
+  )
+}
+
 /** Intl formatters that write dates in `timeZone`, each made once. */
 function formattersFor(timeZone: string): Formatters {
   return {

@@ -5,7 +5,7 @@
 import { AppError, type FieldError } from '../platform/errors.js'
 import type { OutboundContent, TemplateComponent, TemplateParameter } from '../transports/index.js'
 import { baseLanguage, canonicalLanguage, textDirection } from '../languages/index.js'
-import { compileIcu, variablesOf } from './templates.icu.js'
+import { compileIcu, dateTimeFormat, numberFormat, variablesOf } from './templates.icu.js'
 import {
   MAX_FRAMED_TEXT,
   MAX_TEXT,
@@ -155,9 +155,15 @@ function variablesUsed(variant: TemplateVariant): Set<string> {
 
 /** Meta's spelling of a language: `pt-BR` → `pt_BR`, `zh-Hant-TW` → `zh_TW`. */
 function metaLanguage(tag: string): string {
-  const locale = new Intl.Locale(tag)
-  return locale.region ? `${locale.language}_${locale.region}` : locale.language
+  let code = metaLanguages.get(tag)
+  if (code === undefined) {
+    const locale = new Intl.Locale(tag)
+    code = locale.region ? `${locale.language}_${locale.region}` : locale.language
+    metaLanguages.set(tag, code)
+  }
+  return code
 }
+const metaLanguages = new Map<string, string>()
 
 /** Meta refuses parameters with new lines, tabs or more than 4 spaces in a row. */
 function asParameterText(text: string): string {
@@ -255,10 +261,9 @@ function cloudContent(
       }
       case 'currency': {
         const amount = values[p.variable] as number
-        const fallback = new Intl.NumberFormat(locale, {
-          style: 'currency',
-          currency: p.code,
-        }).format(amount)
+        const fallback = numberFormat(locale, { style: 'currency', currency: p.code }).format(
+          amount,
+        )
         return {
           type: 'currency',
           fallback,
@@ -269,9 +274,7 @@ function cloudContent(
       }
       case 'dateTime': {
         const date = values[p.variable] as Date
-        const fallback = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(
-          date,
-        )
+        const fallback = dateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(date)
         return { type: 'dateTime', fallback, ...name }
       }
     }
