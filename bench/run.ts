@@ -8,6 +8,7 @@ import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchFlows } from './flows.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
+import { benchTemplatesLanguages } from './templates-languages.js'
 
 const quick = process.argv.includes('--quick')
 const log = (line: string) => process.stderr.write(`  … ${line}\n`)
@@ -33,6 +34,11 @@ const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 1
 const accounts = await benchAccounts({ accounts: 50, log })
 const flows = await benchFlows({ flows: 50, messages: quick ? 20_000 : 200_000, log })
 const baileys = await benchBaileysSessions({ sessions: quick ? 5 : 20, restarts: 5, log })
+const content = await benchTemplatesLanguages({
+  iterations: quick ? 20_000 : 100_000,
+  maxSeconds: quick ? 2 : 5,
+  log,
+})
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -100,6 +106,10 @@ rows.push(
   [`WhatsApp Web: heap of a session's worker`, `${baileys.workerHeapMedianMb} MB`, '', true],
   [`WhatsApp Web: create a session (median)`, `${baileys.createMedianMs} ms`, '', true],
   [`WhatsApp Web: crashed session back (median)`, `${baileys.restartMedianMs} ms`, '', true],
+  ['template renders (ICU, 3 locales)', `${content.rendersPerSecond}/s`, '', true],
+  ['template renders (Cloud API template)', `${content.cloudRendersPerSecond}/s`, '', true],
+  ['language detections (short texts)', `${content.detectionsPerSecond}/s`, '', true],
+  ['language detector heap (loaded)', `${content.detectorHeapMb} MB`, '', true],
 )
 
 const width = [44, 16, 10]
@@ -127,6 +137,7 @@ const result = {
   accounts,
   flows,
   baileys,
+  templatesLanguages: content,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

@@ -6,6 +6,12 @@ import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
 import type { App } from './http/types.js'
+import {
+  LanguageDetector,
+  LanguagesService,
+  languagesRoutes,
+  LibreTranslate,
+} from './languages/index.js'
 import { MediaStore, mediaRoutes } from './media/index.js'
 import { MessagesService, messagesRoutes, sandboxRoutes } from './messages/index.js'
 import { healthRoutes, Metrics } from './monitoring/index.js'
@@ -24,6 +30,7 @@ import {
 } from './transports/baileys/light.js'
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
 import { SandboxTransport, sandboxCapabilities } from './transports/sandbox/index.js'
+import { TemplatesService, templatesRoutes } from './templates/index.js'
 import { ApiKeysService, apiKeysRoutes } from './users/index.js'
 import { packageRoot } from './paths.js'
 import { version } from './version.js'
@@ -72,6 +79,8 @@ export interface Linda {
   messages: MessagesService
   bot: BotService
   flows: FlowsService
+  templates: TemplatesService
+  languages: LanguagesService
   apiKeys: ApiKeysService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
@@ -176,6 +185,27 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       },
     },
   })
+  const languages = new LanguagesService({
+    db: db.db,
+    detector: new LanguageDetector(
+      config.detectLanguages ? { languages: config.detectLanguages } : {},
+    ),
+    // Translation is off unless a provider is configured; it calls that URL only.
+    ...(config.translateUrl
+      ? {
+          translator: new LibreTranslate({
+            url: config.translateUrl,
+            ...(config.translateApiKey ? { apiKey: config.translateApiKey } : {}),
+          }),
+        }
+      : {}),
+    logger: logger.child({ component: 'languages' }),
+  })
+  const capabilities = {
+    sandbox: sandboxCapabilities,
+    cloud: cloudCapabilities,
+    baileys: baileysCapabilities,
+  }
   const messages = (late.messages = new MessagesService({
     db: db.db,
     queue,
@@ -183,12 +213,10 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     logger: logger.child({ component: 'messages' }),
     media,
-    capabilities: {
-      sandbox: sandboxCapabilities,
-      cloud: cloudCapabilities,
-      baileys: baileysCapabilities,
-    },
+    capabilities,
+    languages,
   }))
+  const templates = new TemplatesService({ db: db.db, accounts, capabilities })
 
   const flows = new FlowsService({
     db: db.db,
@@ -252,6 +280,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
       flowsRoutes(flows),
+      templatesRoutes(templates),
+      languagesRoutes(languages),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events),
     ],
@@ -272,6 +302,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     messages,
     bot,
     flows,
+    templates,
+    languages,
     apiKeys,
     generatedApiKey: boot.generatedApiKey,
     async start() {

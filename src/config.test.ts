@@ -125,6 +125,32 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ port: '4000' }, { LINDA_PORT: 'abc' }).port).toBe(4000)
   })
 
+  it('leaves translation off and detection on every language unless configured', () => {
+    const config = loadConfig({}, {})
+    expect(config.translateUrl).toBeUndefined()
+    expect(config.detectLanguages).toBeUndefined()
+    expect(
+      loadConfig(
+        {},
+        {
+          LINDA_TRANSLATE_URL: 'http://127.0.0.1:5000/',
+          LINDA_TRANSLATE_API_KEY: 'k',
+          LINDA_DETECT_LANGUAGES: ' EN, es,ar ',
+        },
+      ),
+    ).toMatchObject({
+      translateUrl: 'http://127.0.0.1:5000',
+      translateApiKey: 'k',
+      detectLanguages: ['en', 'es', 'ar'],
+    })
+    expect(
+      problemsOf({}, { LINDA_TRANSLATE_URL: 'ftp://x', LINDA_DETECT_LANGUAGES: 'english' }),
+    ).toEqual([
+      'LINDA_TRANSLATE_URL: must be an http(s) URL, e.g. http://127.0.0.1:5000',
+      'LINDA_DETECT_LANGUAGES: must be ISO 639-1 codes separated by commas, e.g. en,es,ar',
+    ])
+  })
+
   it('names the environment variable of a bad setting', () => {
     const problems = problemsOf({}, { LINDA_PORT: 'abc' })
     expect(problems).toHaveLength(1)

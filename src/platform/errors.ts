@@ -16,6 +16,8 @@ export const errorCatalogue = {
   FLOW_NOT_FOUND: { status: 404, title: 'Flow not found' },
   FLOW_READ_ONLY: { status: 409, title: 'The flow is defined in code and cannot be changed here' },
   FLOW_DISABLED: { status: 409, title: 'The flow is disabled' },
+  CONTACT_NOT_FOUND: { status: 404, title: 'Contact not found' },
+  TEMPLATE_NOT_FOUND: { status: 404, title: 'Template not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
   ACCOUNT_PHONE_NUMBER_ID_TAKEN: {
@@ -27,6 +29,8 @@ export const errorCatalogue = {
     status: 409,
     title: "The account's credentials cannot be decrypted with this instance's key",
   },
+  TEMPLATE_NAME_TAKEN: { status: 409, title: 'Another template already has this name' },
+  TRANSLATION_OFF: { status: 409, title: 'Translation is not configured' },
   IDEMPOTENCY_CONFLICT: {
     status: 409,
     title: 'The Idempotency-Key was already used with another request',
@@ -40,11 +44,17 @@ export const errorCatalogue = {
     status: 422,
     title: 'Outside the 24-hour customer-service window: send a template',
   },
+  TEMPLATE_RENDER_FAILED: {
+    status: 422,
+    title: 'The template cannot be rendered with these values',
+  },
+  MESSAGE_HAS_NO_TEXT: { status: 422, title: 'The message has no text' },
   MEDIA_TOO_LARGE: { status: 413, title: 'The media is larger than WhatsApp allows for its type' },
   BODY_TOO_LARGE: { status: 413, title: 'The body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal error' },
+  TRANSLATION_FAILED: { status: 502, title: 'The translation provider failed' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue

@@ -33,6 +33,8 @@ export interface ContactsTable {
   phone: string
   name: string | null
   language: string | null
+  /** Where `language` came from: 'explicit' or 'detected' (null: counts as explicit). */
+  language_source: ColumnType<string | null, string | null | undefined, string | null>
   tags: Json<string[]>
   attributes: Json<Record<string, unknown>>
   opted_out: Flag
@@ -75,6 +77,8 @@ export interface MessagesTable {
   sent_at: NullableTime
   delivered_at: NullableTime
   read_at: NullableTime
+  /** The language detected in an inbound text (ISO 639-1), when the detector was confident. */
+  language: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface JobsTable {
@@ -173,6 +177,18 @@ export interface FlowsTable {
   updated_at: Time
 }
 
+/** A message template: variables and language variants are JSON (see src/templates). */
+export interface TemplatesTable {
+  id: string
+  name: string
+  category: string
+  description: string | null
+  variables: Json<Record<string, unknown>[]>
+  variants: Json<Record<string, unknown>[]>
+  created_at: Time
+  updated_at: Time
+}
+
 /** Every version of a flow's definition, kept for the contacts still running it. */
 export interface FlowVersionsTable {
   flow_id: string
@@ -203,6 +219,19 @@ export interface FlowSessionsTable {
   expires_at: NullableTime
 }
 
+/** A machine translation, kept so that the same text is translated once per language pair. */
+export interface TranslationsTable {
+  /** Hex sha256 of the source text. */
+  text_hash: string
+  /** The source language asked for, or 'auto'. */
+  source: string
+  target: string
+  translated: string
+  /** The source language the provider detected, when it was asked to. */
+  detected_source: string | null
+  created_at: Time
+}
+
 export interface Database {
   accounts: AccountsTable
   contacts: ContactsTable
@@ -219,6 +248,8 @@ export interface Database {
   flows: FlowsTable
   flow_versions: FlowVersionsTable
   flow_sessions: FlowSessionsTable
+  templates: TemplatesTable
+  translations: TranslationsTable
 }
 
 export type Db = Kysely<Database>
