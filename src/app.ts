@@ -21,7 +21,15 @@ import {
 } from './transports/baileys/light.js'
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
 import { SandboxTransport, sandboxCapabilities } from './transports/sandbox/index.js'
-import { ApiKeysService, apiKeysRoutes } from './users/index.js'
+import {
+  ApiKeysService,
+  apiKeysRoutes,
+  AuthService,
+  authRoutes,
+  UsersService,
+  usersRoutes,
+  type IssuedLink,
+} from './users/index.js'
 import { packageRoot } from './paths.js'
 import { version } from './version.js'
 
@@ -50,8 +58,15 @@ export interface Linda {
   messages: MessagesService
   bot: BotService
   apiKeys: ApiKeysService
+  users: UsersService
+  auth: AuthService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
+  /**
+   * Set on a start while no owner can sign in: the one-time link (its token) through which
+   * the first owner chooses their email and password. `main` prints it with the real port.
+   */
+  ownerSetupLink?: IssuedLink
   /** Connects the accounts and starts the workers (not the HTTP listener). */
   start(): Promise<void>
   /** Stops taking requests, drains running jobs, closes connections and the database. */
@@ -145,6 +160,17 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     logger: logger.child({ component: 'bot' }),
   })
   const apiKeys = new ApiKeysService(db.db)
+  const users = new UsersService({ db: db.db, events })
+  const auth = new AuthService({
+    db: db.db,
+    events,
+    users,
+    apiKeys,
+    lifetimes: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionMaxDays * 24 * 60 * 60_000,
+    },
+  })
 
   events.subscribe('message.received', (e) =>
     metrics.messages.inc({ direction: 'in', status: e.data.status }),
@@ -169,7 +195,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   const http = await buildHttpServer({
     logger,
     metrics,
-    apiKeys,
+    auth,
+    trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     rateLimit: config.rateLimit,
     version,
@@ -189,12 +216,14 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      authRoutes(auth, users),
+      usersRoutes(users, { publicUrl: config.publicUrl }),
       apiKeysRoutes(apiKeys),
-      eventsRoutes(events),
+      eventsRoutes(events, auth),
     ],
   })
 
-  const boot = await bootstrap({ db, accounts, bot, apiKeys, config, logger })
+  const boot = await bootstrap({ db, accounts, bot, apiKeys, users, config, logger })
 
   const handle = db
   return {
@@ -209,10 +238,14 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     messages,
     bot,
     apiKeys,
+    users,
+    auth,
     generatedApiKey: boot.generatedApiKey,
+    ownerSetupLink: boot.ownerSetupLink,
     async start() {
       await accounts.startAll()
       await queue.start()
+      await auth.sweep()
     },
     async stop() {
       await http.close()
@@ -225,18 +258,21 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
 }
 
 /**
- * First start: an owner API key (LINDA_BOOTSTRAP_API_KEY, or a generated one shown once),
- * a sandbox account to talk to, and the greeting rule. Each happens once per database.
+ * First start: an owner API key for scripts (LINDA_BOOTSTRAP_API_KEY, or a generated one
+ * shown once), a sandbox account to talk to, and the greeting rule. Each happens once per
+ * database. And on every start while no owner can sign in, a setup link for the first one.
  */
 async function bootstrap(deps: {
   db: DbHandle
   accounts: AccountsService
   bot: BotService
   apiKeys: ApiKeysService
+  users: UsersService
   config: Config
   logger: Logger
-}): Promise<{ generatedApiKey?: string }> {
+}): Promise<{ generatedApiKey?: string; ownerSetupLink?: IssuedLink }> {
   const { generated } = await deps.apiKeys.bootstrap(deps.config.bootstrapApiKey)
+  const ownerSetupLink = await deps.users.firstOwnerLink()
   // Claiming the flag first means two processes starting at once bootstrap only once.
   const claimed = await deps.db.db
     .insertInto('instance_settings')
@@ -249,5 +285,5 @@ async function bootstrap(deps: {
     await deps.bot.createRule(greetingRule)
     deps.logger.info('first start: created the Sandbox account and the greeting rule')
   }
-  return { generatedApiKey: generated }
+  return { generatedApiKey: generated, ownerSetupLink }
 }
