@@ -39,7 +39,8 @@ function fromOwnSite(req: FastifyRequest): boolean {
   const origin = req.headers.origin
   if (origin === undefined) return true
   try {
-    return new URL(origin).host === req.host
+    // Through URL both sides drop a default port (`localhost:80` is `localhost`).
+    return new URL(origin).host === new URL(`${req.protocol}://${req.host}`).host
   } catch {
     return false
   }

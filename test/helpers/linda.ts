@@ -558,3 +558,21 @@ export async function createKey(
   if (res.status !== 201) throw new Error(`create key: ${res.status} ${res.body}`)
   return res.json
 }
+
+/** Signs a person in again with their email and password (a new session). */
+export async function signIn(t: TestLinda, person: TestSession): Promise<TestSession> {
+  const res = await t.request<{ csrfToken: string }>(
+    'POST',
+    '/api/v1/auth/login',
+    { email: person.email, password: person.password },
+    { authorization: '' },
+  )
+  if (res.status !== 200) throw new Error(`sign in: ${res.status} ${res.body}`)
+  const cookie = sessionCookieOf(res.headers)
+  return {
+    ...person,
+    cookie,
+    csrfToken: res.json.csrfToken,
+    request: asSession(t, cookie, res.json.csrfToken),
+  }
+}

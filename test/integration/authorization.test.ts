@@ -7,13 +7,11 @@ import { atLeast, scopeOfRoute, type Role, type Scope } from '../../src/users/in
 import { testDialects } from '../helpers/databases.js'
 import {
   asKey,
-  asSession,
   createKey,
-  sessionCookieOf,
   setUpOwner,
+  signIn,
   signUp,
   startTestLinda,
-  testPassword,
   virtualPhone,
   type Problem,
   type Requester,
@@ -166,20 +164,7 @@ describe.each(testDialects())('authorization on %s', (dialect) => {
 
   /** Signs the person in again (their session was ended by a logout route). */
   async function signInAgain(role: Role): Promise<void> {
-    const res = await t.request<{ csrfToken: string }>(
-      'POST',
-      '/api/v1/auth/login',
-      { email: sessions[role].email, password: testPassword },
-      { authorization: '' },
-    )
-    expect(res.status).toBe(200)
-    const cookie = sessionCookieOf(res.headers)
-    sessions[role] = {
-      ...sessions[role],
-      cookie,
-      csrfToken: res.json.csrfToken,
-      request: asSession(t, cookie, res.json.csrfToken),
-    }
+    sessions[role] = await signIn(t, sessions[role])
   }
 
   function apiRoutes() {
