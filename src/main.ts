@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { z } from 'zod'
 import { createLinda } from './app.js'
 import { ensureDashboardBuilt } from './cli/web.js'
 import { ConfigError, ensureDataDir, loadConfig, type Config, type ConfigFlags } from './config.js'
@@ -151,12 +152,23 @@ async function withUsers<T>(
   })
 }
 
+/** The `--email` and `--name` of `user create`, checked like the API's invite. */
+const userOptions = z.object({
+  email: z.email('must be an email address').max(254).optional(),
+  name: z.string().trim().min(1, 'must not be empty').max(100).optional(),
+})
+
 async function createUser(options: Record<string, unknown>): Promise<void> {
   const role = options.role as Role
+  const checked = userOptions.safeParse({ email: options.email, name: options.name })
+  if (!checked.success) {
+    const issue = checked.error.issues[0]
+    throw new Error(`--${String(issue?.path[0])}: ${issue?.message ?? 'is not valid'}`)
+  }
   await withUsers(options, async (users, config) => {
-    const email = options.email as string | undefined
+    const { email } = checked.data
     if (email) {
-      const name = (options.name as string | undefined) ?? email.split('@')[0] ?? email
+      const name = checked.data.name ?? email.split('@')[0] ?? email
       const { user, link } = await users.invite('cli', { email, name, role })
       say(`Invited ${user.email} (${user.role}). They set their password at this link`)
       say(`(it works once, for ${hours(link)}):`)
