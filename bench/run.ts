@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
+import { benchAuth } from './auth.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
@@ -28,6 +29,7 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const auth = await benchAuth({ signIns: quick ? 10 : 30, requests: quick ? 500 : 2000, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -78,6 +80,10 @@ rows.push(
     accounts.createMedianMs < targets.accountCreateMedianMs,
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
+  [`sign-in (argon2id, median)`, `${auth.signInMedianMs} ms`, '', true],
+  [`sign-in p95`, `${auth.signInP95Ms} ms`, '', true],
+  [`GET /auth/me with a session`, `${auth.sessionRequestsPerSecond} req/s`, '', true],
+  [`GET /auth/me with an API key`, `${auth.keyRequestsPerSecond} req/s`, '', true],
 )
 
 const width = [44, 16, 10]
@@ -103,6 +109,7 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  auth,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

@@ -225,6 +225,11 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
 
   const boot = await bootstrap({ db, accounts, bot, apiKeys, users, config, logger })
 
+  // Ended sessions and stale sign-in failure counts are forgotten on start and every hour.
+  let sweeper: ReturnType<typeof setInterval> | undefined
+  const sweep = () =>
+    auth.sweep().catch((err: unknown) => logger.warn({ err }, 'could not sweep sessions'))
+
   const handle = db
   return {
     config,
@@ -245,9 +250,12 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     async start() {
       await accounts.startAll()
       await queue.start()
-      await auth.sweep()
+      await sweep()
+      sweeper = setInterval(() => void sweep(), 60 * 60_000)
+      sweeper.unref()
     },
     async stop() {
+      clearInterval(sweeper)
       await http.close()
       await queue.stop(15_000)
       await accounts.stopAll()

@@ -214,12 +214,11 @@ export class AuthService {
     return this.deps.users.get(principal.userId)
   }
 
-  /** Forgets sessions that ended more than a day ago. */
+  /** Forgets sessions that ended, and failure counts that stopped counting, a day ago or more. */
   async sweep(): Promise<void> {
-    await sessions.deleteEndedSessions(
-      this.deps.db,
-      new Date(Date.now() - 24 * 60 * 60_000).toISOString(),
-    )
+    const dayAgo = new Date(Date.now() - 24 * 60 * 60_000).toISOString()
+    await sessions.deleteEndedSessions(this.deps.db, dayAgo)
+    await sessions.deleteStaleThrottles(this.deps.db, dayAgo)
   }
 }
 

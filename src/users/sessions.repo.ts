@@ -138,3 +138,8 @@ export async function saveThrottle(db: Executor, record: ThrottleRecord): Promis
 export async function clearThrottle(db: Executor, key: string): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', key).execute()
 }
+
+/** Forgets failure counts with no failure since `before` (their policies have forgotten them). */
+export async function deleteStaleThrottles(db: Executor, before: string): Promise<void> {
+  await db.deleteFrom('login_throttle').where('last_failure_at', '<', before).execute()
+}

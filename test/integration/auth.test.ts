@@ -324,6 +324,26 @@ describe.each(testDialects())('sign-in on %s', (dialect) => {
     expect((await login(person.email, newPassword, '10.0.3.1')).status).toBe(200)
   })
 
+  it('forgets ended sessions and stale failure counts a day later', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const ended = await login(owner.email, testPassword, '10.0.5.1')
+    const session = asSession(t, sessionCookieOf(ended.headers), ended.json.csrfToken)
+    expect((await session('POST', '/api/v1/auth/logout')).status).toBe(204)
+    expect((await login(owner.email, 'a wrong one', '10.0.5.2')).status).toBe(401)
+    const rows = async () => ({
+      sessions: (await t.linda.db.db.selectFrom('sessions').select('id').execute()).length,
+      throttles: (await t.linda.db.db.selectFrom('login_throttle').select('key').execute()).length,
+    })
+    const before = await rows()
+    await t.linda.auth.sweep()
+    expect(await rows()).toEqual(before)
+    vi.setSystemTime(Date.now() + 49 * 3_600_000)
+    await t.linda.auth.sweep()
+    const after = await rows()
+    expect(after.sessions).toBeLessThan(before.sessions)
+    expect(after.throttles).toBe(0)
+  })
+
   it('shuts a disabled user out: sign-in, sessions and keys', async () => {
     const person = await signUp(t, 'agent')
     const { key } = await createKey(person)
