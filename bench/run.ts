@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
 import { benchBaileysSessions } from './baileys-sessions.js'
+import { benchAuth } from './auth.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchFlows } from './flows.js'
 import { benchIdleRss } from './idle-rss.js'
@@ -39,6 +40,7 @@ const content = await benchTemplatesLanguages({
   maxSeconds: quick ? 2 : 5,
   log,
 })
+const auth = await benchAuth({ signIns: quick ? 10 : 30, requests: quick ? 500 : 2000, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -110,6 +112,10 @@ rows.push(
   ['template renders (Cloud API template)', `${content.cloudRendersPerSecond}/s`, '', true],
   ['language detections (short texts)', `${content.detectionsPerSecond}/s`, '', true],
   ['language detector heap (loaded)', `${content.detectorHeapMb} MB`, '', true],
+  [`sign-in (argon2id, median)`, `${auth.signInMedianMs} ms`, '', true],
+  [`sign-in p95`, `${auth.signInP95Ms} ms`, '', true],
+  [`GET /auth/me with a session`, `${auth.sessionRequestsPerSecond} req/s`, '', true],
+  [`GET /auth/me with an API key`, `${auth.keyRequestsPerSecond} req/s`, '', true],
 )
 
 const width = [44, 16, 10]
@@ -138,6 +144,7 @@ const result = {
   flows,
   baileys,
   templatesLanguages: content,
+  auth,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

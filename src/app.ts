@@ -31,7 +31,15 @@ import {
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
 import { SandboxTransport, sandboxCapabilities } from './transports/sandbox/index.js'
 import { TemplatesService, templatesRoutes } from './templates/index.js'
-import { ApiKeysService, apiKeysRoutes } from './users/index.js'
+import {
+  ApiKeysService,
+  apiKeysRoutes,
+  AuthService,
+  authRoutes,
+  UsersService,
+  usersRoutes,
+  type IssuedLink,
+} from './users/index.js'
 import { packageRoot } from './paths.js'
 import { version } from './version.js'
 
@@ -82,8 +90,15 @@ export interface Linda {
   templates: TemplatesService
   languages: LanguagesService
   apiKeys: ApiKeysService
+  users: UsersService
+  auth: AuthService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
+  /**
+   * Set on a start while no owner can sign in: the one-time link (its token) through which
+   * the first owner chooses their email and password. `main` prints it with the real port.
+   */
+  ownerSetupLink?: IssuedLink
   /** Connects the accounts and starts the workers (not the HTTP listener). */
   start(): Promise<void>
   /** Stops taking requests, drains running jobs, closes connections and the database. */
@@ -234,6 +249,17 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     logger: logger.child({ component: 'bot' }),
   })
   const apiKeys = new ApiKeysService(db.db)
+  const users = new UsersService({ db: db.db, events })
+  const auth = new AuthService({
+    db: db.db,
+    events,
+    users,
+    apiKeys,
+    lifetimes: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionMaxDays * 24 * 60 * 60_000,
+    },
+  })
 
   events.subscribe('message.received', (e) =>
     metrics.messages.inc({ direction: 'in', status: e.data.status }),
@@ -259,7 +285,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   const http = await buildHttpServer({
     logger,
     metrics,
-    apiKeys,
+    auth,
+    trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     rateLimit: config.rateLimit,
     version,
@@ -282,12 +309,19 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       flowsRoutes(flows),
       templatesRoutes(templates),
       languagesRoutes(languages),
+      authRoutes(auth, users),
+      usersRoutes(users, { publicUrl: config.publicUrl }),
       apiKeysRoutes(apiKeys),
-      eventsRoutes(events),
+      eventsRoutes(events, auth),
     ],
   })
 
-  const boot = await bootstrap({ db, accounts, bot, apiKeys, config, logger })
+  const boot = await bootstrap({ db, accounts, bot, apiKeys, users, config, logger })
+
+  // Ended sessions and stale sign-in failure counts are forgotten on start and every hour.
+  let sweeper: ReturnType<typeof setInterval> | undefined
+  const sweep = () =>
+    auth.sweep().catch((err: unknown) => logger.warn({ err }, 'could not sweep sessions'))
 
   const handle = db
   return {
@@ -305,12 +339,19 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     templates,
     languages,
     apiKeys,
+    users,
+    auth,
     generatedApiKey: boot.generatedApiKey,
+    ownerSetupLink: boot.ownerSetupLink,
     async start() {
       await accounts.startAll()
       await queue.start()
+      await sweep()
+      sweeper = setInterval(() => void sweep(), 60 * 60_000)
+      sweeper.unref()
     },
     async stop() {
+      clearInterval(sweeper)
       await http.close()
       await queue.stop(15_000)
       await accounts.stopAll()
@@ -323,18 +364,21 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
 }
 
 /**
- * First start: an owner API key (LINDA_BOOTSTRAP_API_KEY, or a generated one shown once),
- * a sandbox account to talk to, and the greeting rule. Each happens once per database.
+ * First start: an owner API key for scripts (LINDA_BOOTSTRAP_API_KEY, or a generated one
+ * shown once), a sandbox account to talk to, and the greeting rule. Each happens once per
+ * database. And on every start while no owner can sign in, a setup link for the first one.
  */
 async function bootstrap(deps: {
   db: DbHandle
   accounts: AccountsService
   bot: BotService
   apiKeys: ApiKeysService
+  users: UsersService
   config: Config
   logger: Logger
-}): Promise<{ generatedApiKey?: string }> {
+}): Promise<{ generatedApiKey?: string; ownerSetupLink?: IssuedLink }> {
   const { generated } = await deps.apiKeys.bootstrap(deps.config.bootstrapApiKey)
+  const ownerSetupLink = await deps.users.firstOwnerLink()
   // Claiming the flag first means two processes starting at once bootstrap only once.
   const claimed = await deps.db.db
     .insertInto('instance_settings')
@@ -347,5 +391,5 @@ async function bootstrap(deps: {
     await deps.bot.createRule(greetingRule)
     deps.logger.info('first start: created the Sandbox account and the greeting rule')
   }
-  return { generatedApiKey: generated }
+  return { generatedApiKey: generated, ownerSetupLink }
 }

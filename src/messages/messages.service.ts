@@ -313,7 +313,10 @@ export class MessagesService {
     return message
   }
 
-  list(query: Omit<ListMessagesQuery, 'cursor'> & { before?: string }): Promise<Message[]> {
+  /** Messages newest first; `accountIds` narrows them to those accounts (an agent's). */
+  list(
+    query: Omit<ListMessagesQuery, 'cursor'> & { before?: string; accountIds?: readonly string[] },
+  ): Promise<Message[]> {
     const phone = query.phone === undefined ? undefined : normalizePhone(query.phone, 'query.phone')
     return repo.listMessages(this.deps.db, { ...query, phone })
   }

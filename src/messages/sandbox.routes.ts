@@ -28,6 +28,7 @@ export function sandboxRoutes(accounts: AccountsService, messages: MessagesServi
     app.post(
       '/sandbox/:accountId/inbound',
       {
+        config: { minRole: 'agent' },
         schema: {
           tags,
           summary: 'A virtual contact writes to a sandbox account',
@@ -52,6 +53,7 @@ export function sandboxRoutes(accounts: AccountsService, messages: MessagesServi
     app.get(
       '/sandbox/:accountId/outbox',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'What virtual contacts received from a sandbox account, newest first',

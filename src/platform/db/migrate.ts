@@ -6,6 +6,7 @@ import * as media from './migrations/20261125020000_media.js'
 import * as jobGroups from './migrations/20261125050000_job_groups.js'
 import * as flows from './migrations/20261125110000_flows.js'
 import * as templates from './migrations/20261125140000_templates.js'
+import * as users from './migrations/20261125150000_users.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '20261125050000_job_groups': jobGroups,
   '20261125110000_flows': flows,
   '20261125140000_templates': templates,
+  '20261125150000_users': users,
 }
 
 function migrator(db: Kysely<unknown>): Migrator {

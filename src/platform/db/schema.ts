@@ -109,6 +109,69 @@ export interface ApiKeysTable {
   created_at: Time
   last_used_at: NullableTime
   revoked_at: NullableTime
+  /** The user the key acts for; a key never exceeds its user's role. */
+  user_id: string | null
+  /** What the key may do on top of the role: `read`, `write`, `admin`. */
+  scopes: ColumnType<string[] | string, string | undefined, string>
+}
+
+/** A person who signs in, or the one service user that owns the keys of scripts. */
+export interface UsersTable {
+  id: string
+  kind: ColumnType<string, string | undefined, string>
+  /** Lower-cased; null for the service user. */
+  email: string | null
+  name: string
+  role: string
+  availability: ColumnType<string, string | undefined, string>
+  /** argon2id (PHC string); null until the person has set a password. */
+  password_hash: string | null
+  password_changed_at: NullableTime
+  disabled_at: NullableTime
+  last_sign_in_at: NullableTime
+  created_at: Time
+  updated_at: Time
+}
+
+/** The accounts an agent or viewer may see and act on. */
+export interface UserAccountsTable {
+  user_id: string
+  account_id: string
+}
+
+/** A signed-in browser: the cookie holds the token, the row only its SHA-256. */
+export interface SessionsTable {
+  id: string
+  user_id: string
+  token_hash: string
+  created_at: Time
+  last_seen_at: Time
+  /** The absolute end of the session, whatever its activity. */
+  expires_at: Time
+  revoked_at: NullableTime
+  ip: string | null
+  user_agent: string | null
+}
+
+/** A one-time link (setup, invite, password reset); the row holds the token's SHA-256. */
+export interface UserLinksTable {
+  id: string
+  token_hash: string
+  kind: string
+  user_id: string | null
+  /** The role a `setup` link creates its user with. */
+  role: string | null
+  created_at: Time
+  expires_at: Time
+  used_at: NullableTime
+}
+
+/** Failed sign-ins per email address and per client address, for the lockout. */
+export interface LoginThrottleTable {
+  key: string
+  failures: number
+  last_failure_at: Time
+  locked_until: NullableTime
 }
 
 export interface RulesTable {
@@ -239,6 +302,11 @@ export interface Database {
   messages: MessagesTable
   jobs: JobsTable
   api_keys: ApiKeysTable
+  users: UsersTable
+  user_accounts: UserAccountsTable
+  sessions: SessionsTable
+  user_links: UserLinksTable
+  login_throttle: LoginThrottleTable
   rules: RulesTable
   instance_settings: InstanceSettingsTable
   media: MediaTable
