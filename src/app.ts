@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
-import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
+import { BotService, botRoutes, greetingRule, rulesRoutes, type FlowRuntime } from './bot/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
@@ -35,6 +35,8 @@ export interface AppOptions {
   concurrency?: { send?: number; process?: number }
   /** How WhatsApp Web sockets are opened; default Baileys' (tests give a fake: no network). */
   baileys?: { makeSocket?: MakeSocket }
+  /** Conversation flows the bot hands messages to; default none. */
+  flows?: FlowRuntime
 }
 
 /** Everything a running Linda is made of, built by hand from the config. */
@@ -143,7 +145,13 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     messages,
     logger: logger.child({ component: 'bot' }),
+    // Conversation flows plug in here (and their registry as `flowRegistry`) once built.
+    ...(options.flows ? { flows: options.flows } : {}),
+    webhooksAllowLoopback: config.botWebhooksAllowLoopback,
   })
+  // Plugins load before the routes, so that `GET /commands` lists theirs; one that fails
+  // is logged and left out.
+  await bot.plugins.loadDir(config.pluginsDir)
   const apiKeys = new ApiKeysService(db.db)
 
   events.subscribe('message.received', (e) =>
@@ -189,6 +197,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      botRoutes(bot),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events),
     ],

@@ -33,6 +33,13 @@ const configSchema = z.object({
   logFormat: z.enum(['json', 'pretty']).optional(),
   /** API requests a client (an API key, or an address without one) may make a minute; 0: no limit. */
   rateLimit: z.coerce.number().int().min(0).default(3000),
+  /** Where bot plugins are loaded from; default `<dataDir>/plugins`. */
+  pluginsDir: z.string().min(1, 'must not be empty').optional(),
+  /** Lets rule webhooks call loopback addresses (for tests and local tools); default false. */
+  botWebhooksAllowLoopback: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1')
+    .default(false),
   /** Largest accepted request body, in bytes. */
   bodyLimit: z.coerce
     .number()
@@ -42,8 +49,10 @@ const configSchema = z.object({
 })
 
 export type Config = Readonly<
-  Omit<z.output<typeof configSchema>, 'dataDir'> & {
+  Omit<z.output<typeof configSchema>, 'dataDir' | 'pluginsDir'> & {
     dataDir: string
+    /** Where bot plugins are loaded from. */
+    pluginsDir: string
     /** sqlite (file in the data dir) or postgres (DATABASE_URL). */
     dialect: 'sqlite' | 'postgres'
     /** The SQLite file, when dialect is sqlite. */
@@ -71,6 +80,8 @@ export const envNames = {
   logFormat: 'LINDA_LOG_FORMAT',
   bodyLimit: 'LINDA_BODY_LIMIT',
   rateLimit: 'LINDA_RATE_LIMIT',
+  pluginsDir: 'LINDA_PLUGINS_DIR',
+  botWebhooksAllowLoopback: 'LINDA_BOT_WEBHOOKS_ALLOW_LOOPBACK',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>
 
 const flagNames: Partial<Record<keyof typeof envNames, string>> = {
@@ -115,6 +126,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return Object.freeze({
     ...parsed.data,
     dataDir,
+    pluginsDir: resolve(parsed.data.pluginsDir ?? join(dataDir, 'plugins')),
     dialect: parsed.data.databaseUrl ? 'postgres' : 'sqlite',
     sqlitePath: join(dataDir, 'linda.db'),
   })

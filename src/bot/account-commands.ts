@@ -1,7 +1,7 @@
 import type { Account, AccountsService } from '../accounts/index.js'
 import { normalizePhone } from '../contacts/index.js'
 import { AppError } from '../platform/errors.js'
-import type { Command } from './commands.js'
+import { catalogText, type Command } from './commands.js'
 
 async function allAccounts(accounts: AccountsService): Promise<Account[]> {
   const found: Account[] = []
@@ -30,8 +30,9 @@ export function accountCommands(accounts: AccountsService): Command[] {
   return [
     {
       name: 'status',
-      summary: "This account's state, and how many accounts are connected",
+      summary: catalogText('command.status.summary'),
       permission: 'admin',
+      pure: true,
       async run({ accountId }) {
         const here = await accounts.get(accountId)
         const all = await allAccounts(accounts)
@@ -41,8 +42,9 @@ export function accountCommands(accounts: AccountsService): Command[] {
     },
     {
       name: 'accounts',
-      summary: 'List every account and its state',
+      summary: catalogText('command.accounts.summary'),
       permission: 'admin',
+      pure: true,
       async run() {
         const all = await allAccounts(accounts)
         return all.length === 0 ? 'There are no accounts.' : all.map(describe).join('\n')
@@ -50,7 +52,7 @@ export function accountCommands(accounts: AccountsService): Command[] {
     },
     {
       name: 'add-account',
-      summary: 'Link another number as a WhatsApp Web account; answers with its pairing code',
+      summary: catalogText('command.add-account.summary'),
       usage: 'add-account <phone> [name]',
       permission: 'admin',
       async run({ args, prefix }) {
@@ -90,7 +92,7 @@ export function accountCommands(accounts: AccountsService): Command[] {
     },
     {
       name: 'remove-account',
-      summary: 'Remove the WhatsApp Web account of a number (its history is kept)',
+      summary: catalogText('command.remove-account.summary'),
       usage: 'remove-account <phone>',
       permission: 'admin',
       async run({ args, prefix, accountId }) {

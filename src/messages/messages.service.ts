@@ -37,8 +37,15 @@ declare module '../platform/queue/port.js' {
   interface JobRegistry {
     /** Hand one queued outbound message to its account's transport. */
     'message.send': { messageId: string; accountId: string }
-    /** Run the bot (and anything else that reacts) on one inbound message. */
-    'message.process': { messageId: string }
+    /**
+     * Run the bot (and anything else that reacts) on one inbound message. `conversationId`
+     * orders the work of one conversation; `group` is set for a message in a group chat.
+     */
+    'message.process': {
+      messageId: string
+      conversationId?: string
+      group?: { id: string; mentionsAccount: boolean }
+    }
     /** Fetch the media of one inbound message from its provider into the media store. */
     'media.download': { messageId: string; accountId: string }
   }
@@ -157,7 +164,16 @@ export class MessagesService {
       })
       // Lost a race with the same message: roll back the contact and conversation touch.
       if (!message) throw new DuplicateInbound()
-      await queue.enqueue('message.process', { messageId: message.id }, { runHere: true }, trx)
+      await queue.enqueue(
+        'message.process',
+        {
+          messageId: message.id,
+          conversationId: conversation.id,
+          ...(inbound.group ? { group: inbound.group } : {}),
+        },
+        { runHere: true },
+        trx,
+      )
       if (content && needsDownload(content)) {
         await queue.enqueue(
           'media.download',
