@@ -416,19 +416,23 @@ export class Dispatcher {
         case 'addTags':
         case 'removeTags': {
           effect(action.tags.join(', '))
-          if (dryRun || !contact) return
+          if (!contact) return
           const add = action.type === 'addTags'
-          await repo.updateContactData(db, contact.id, (c) => ({
-            ...c,
-            tags: add
-              ? [...new Set([...c.tags, ...action.tags])]
-              : c.tags.filter((t) => !action.tags.includes(t)),
-          }))
+          const change = (tags: string[]) =>
+            add
+              ? [...new Set([...tags, ...action.tags])]
+              : tags.filter((t) => !action.tags.includes(t))
+          // The snapshot follows, so that later actions (a webhook) see the contact as it is now.
+          contact.tags = change(contact.tags)
+          if (dryRun) return
+          await repo.updateContactData(db, contact.id, (c) => ({ ...c, tags: change(c.tags) }))
           return
         }
         case 'setAttribute':
           effect(`${action.key} = ${JSON.stringify(action.value)}`)
-          if (dryRun || !contact) return
+          if (!contact) return
+          contact.attributes = { ...contact.attributes, [action.key]: action.value }
+          if (dryRun) return
           await repo.updateContactData(db, contact.id, (c) => ({
             ...c,
             attributes: { ...c.attributes, [action.key]: action.value },

@@ -1,7 +1,7 @@
 import { ruleMatchSchema } from './rules.schemas.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { foldText, matches, words } from './matcher.js'
+import { compileMatch, foldText, matches, prepareText, words } from './matcher.js'
 import type { RuleMatch } from './rules.schemas.js'
 
 const exact = (value: RuleMatch['value']): RuleMatch => ({ type: 'exact', value })
@@ -171,5 +171,58 @@ describe('ruleMatchSchema', () => {
 
   it('accepts symbols for contains', () => {
     expect(ruleMatchSchema.safeParse({ type: 'contains', value: '?!' }).success).toBe(true)
+  })
+})
+
+describe('accent folding and Cyrillic', () => {
+  it('keeps й and и apart, and ї and і', () => {
+    expect(foldText('Йогурт')).toBe('йогурт')
+    expect(matches(keyword('йогурт'), 'Хочу ЙОГУРТ')).toBe(true)
+    expect(matches(keyword('иогурт'), 'Хочу йогурт')).toBe(false)
+    expect(matches(exact('мій'), 'мии')).toBe(false)
+    expect(matches(keyword('їжак'), 'іжак')).toBe(false)
+  })
+
+  it('still folds Latin accents next to Cyrillic text', () => {
+    expect(foldText('Café й')).toBe('cafe й')
+  })
+})
+
+describe('the any match', () => {
+  it('matches every message, even one without text', () => {
+    const any: RuleMatch = { type: 'any' }
+    expect(matches(any, '')).toBe(true)
+    expect(matches(any, 'anything at all')).toBe(true)
+  })
+
+  it('takes no value, while the others need one', () => {
+    expect(ruleMatchSchema.safeParse({ type: 'any', value: 'x' }).success).toBe(false)
+    expect(ruleMatchSchema.safeParse({ type: 'keyword' }).error?.issues[0]?.path).toEqual(['value'])
+  })
+})
+
+describe('compiled matches', () => {
+  it('decide as the uncompiled match does, for any value and text', () => {
+    const type = fc.constantFrom('exact', 'keyword', 'contains') as fc.Arbitrary<
+      'exact' | 'keyword' | 'contains'
+    >
+    fc.assert(
+      fc.property(type, fc.string({ minLength: 1, maxLength: 20 }), fc.string(), (t, v, text) => {
+        const match: RuleMatch = { type: t, value: v }
+        expect(compileMatch(match)(prepareText(text))).toBe(matches(match, text))
+      }),
+    )
+  })
+
+  it('matches a text against itself with exact and contains, whatever its case', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 30 }), (text) => {
+        fc.pre(foldText(text).length > 0)
+        expect(matches(exact(text), text.toUpperCase())).toBe(
+          foldText(text) === foldText(text.toUpperCase()),
+        )
+        expect(matches(contains(text), `>> ${text} <<`)).toBe(true)
+      }),
+    )
   })
 })

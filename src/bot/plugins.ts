@@ -190,8 +190,7 @@ export class PluginHost {
     for (const file of files.sort()) {
       const path = join(dir, file)
       try {
-        const module = (await importModule(path)) as { default?: unknown; plugin?: unknown }
-        await this.install((module.default ?? module.plugin) as Plugin)
+        await this.install(pluginOf(await importModule(path)))
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err)
         this.failed.push({ file: path, error })
@@ -259,6 +258,22 @@ export class PluginHost {
       }
     }
   }
+}
+
+type Exports = { default?: unknown; plugin?: unknown } | undefined
+
+/**
+ * The plugin a module exports (`export default` or `export const plugin`). A TypeScript
+ * file outside an ESM package is loaded as CommonJS, which wraps its exports once more.
+ */
+function pluginOf(module: unknown): Plugin {
+  const exports = module as Exports
+  let candidate = exports?.default ?? exports?.plugin
+  const inner = candidate as Exports & { setup?: unknown }
+  if (inner && typeof inner === 'object' && !('setup' in inner)) {
+    candidate = inner.default ?? inner.plugin ?? candidate
+  }
+  return candidate as Plugin
 }
 
 async function importModule(path: string): Promise<unknown> {

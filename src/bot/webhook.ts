@@ -52,20 +52,38 @@ export function webhookUrlProblem(url: string, allowLoopback: boolean): string |
   return undefined
 }
 
-function guardedLookup(allowLoopback: boolean): LookupFunction {
+/** Resolves names like `dns.lookup` with `all: true`. */
+export type Resolver = (
+  hostname: string,
+  options: { all: true; family?: number },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void
+
+const systemResolver: Resolver = (hostname, options, callback) =>
+  dnsLookup(hostname, options, callback)
+
+/** A `lookup` for sockets that refuses names resolving to any non-public address. */
+export function guardedLookup(
+  allowLoopback: boolean,
+  resolve: Resolver = systemResolver,
+): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 0)
-      const list = addresses as LookupAddress[]
-      for (const a of list) {
-        const problem = addressProblem(a.address, allowLoopback)
-        if (problem) return callback(new WebhookRefused(`${hostname}: ${problem}`), '', 0)
-      }
-      if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, list)
-      const first = list[0]
-      if (!first) return callback(new WebhookRefused(`${hostname} has no address`), '', 0)
-      callback(null, first.address, first.family)
-    })
+    resolve(
+      hostname,
+      { family: options.family as number | undefined, all: true },
+      (err, addresses) => {
+        if (err) return callback(err, '', 0)
+        const list = addresses as LookupAddress[]
+        for (const a of list) {
+          const problem = addressProblem(a.address, allowLoopback)
+          if (problem) return callback(new WebhookRefused(`${hostname}: ${problem}`), '', 0)
+        }
+        if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, list)
+        const first = list[0]
+        if (!first) return callback(new WebhookRefused(`${hostname} has no address`), '', 0)
+        callback(null, first.address, first.family)
+      },
+    )
   }
 }
 
