@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
+import { benchBotDispatcher } from './bot-dispatcher.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
@@ -17,6 +18,8 @@ const targets = {
   cloudMessagesPerSecond: 2000,
   cloudP99Ms: 50,
   accountCreateMedianMs: 20,
+  botMessagesPerSecond: 20_000,
+  botMatchP99Ms: 1,
 }
 
 const pipeline = await benchInboundPipeline({
@@ -28,6 +31,7 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const bot = await benchBotDispatcher({ rules: 1000, messages: quick ? 5000 : 30_000, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -78,6 +82,20 @@ rows.push(
     accounts.createMedianMs < targets.accountCreateMedianMs,
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
+  [
+    `bot: dispatcher, ${bot.rules} rules (dry run, SQLite)`,
+    `${bot.dispatchPerSecond} msg/s`,
+    `≥ ${targets.botMessagesPerSecond}`,
+    bot.dispatchPerSecond >= targets.botMessagesPerSecond,
+  ],
+  [`bot: dispatcher p99 per message`, `${bot.dispatchP99Ms} ms`, '', true],
+  [`bot: rule matching, ${bot.rules} rules`, `${bot.matchPerSecond} msg/s`, '', true],
+  [
+    `bot: rule matching p99 per message`,
+    `${bot.matchP99Ms} ms`,
+    `< ${targets.botMatchP99Ms}`,
+    bot.matchP99Ms < targets.botMatchP99Ms,
+  ],
 )
 
 const width = [44, 16, 10]
@@ -103,6 +121,7 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  bot,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import {
   fromJson,
   nowIso,
+  prepared,
   toJson,
   transaction,
   type Db,
@@ -77,27 +78,6 @@ export interface ContactSnapshot {
   optedOut: boolean
 }
 
-export async function findContact(db: Executor, id: string): Promise<ContactSnapshot | undefined> {
-  const row = await db
-    .selectFrom('contacts')
-    .select(['id', 'phone', 'name', 'language', 'tags', 'attributes', 'opted_out'])
-    .where('id', '=', id)
-    .executeTakeFirst()
-  return row && toSnapshot(row)
-}
-
-export async function findContactByPhone(
-  db: Executor,
-  phone: string,
-): Promise<ContactSnapshot | undefined> {
-  const row = await db
-    .selectFrom('contacts')
-    .select(['id', 'phone', 'name', 'language', 'tags', 'attributes', 'opted_out'])
-    .where('phone', '=', phone)
-    .executeTakeFirst()
-  return row && toSnapshot(row)
-}
-
 function toSnapshot(row: {
   id: string
   phone: string
@@ -123,22 +103,6 @@ export interface ConversationSnapshot {
   id: string
   botPaused: boolean
   assigneeId: string | null
-}
-
-export async function findConversation(
-  db: Executor,
-  where: { id: string } | { accountId: string; contactId: string },
-): Promise<ConversationSnapshot | undefined> {
-  const row = await db
-    .selectFrom('conversations')
-    .select(['id', 'bot_paused', 'assignee_id'])
-    .$if('id' in where, (q) => q.where('id', '=', (where as { id: string }).id))
-    .$if(!('id' in where), (q) => {
-      const w = where as { accountId: string; contactId: string }
-      return q.where('account_id', '=', w.accountId).where('contact_id', '=', w.contactId)
-    })
-    .executeTakeFirst()
-  return row && { id: row.id, botPaused: row.bot_paused === 1, assigneeId: row.assignee_id }
 }
 
 /**
@@ -279,17 +243,6 @@ export async function deleteFires(db: Executor, ruleId: string): Promise<void> {
 
 const WINDOW_MS = 60_000
 
-/** Automatic replies the conversation had in its current minute. */
-export async function repliesInWindow(db: Executor, conversationId: string): Promise<number> {
-  const row = await db
-    .selectFrom('bot_reply_windows')
-    .select(['window_start', 'replies'])
-    .where('conversation_id', '=', conversationId)
-    .executeTakeFirst()
-  if (!row) return 0
-  return Date.now() - new Date(row.window_start).getTime() < WINDOW_MS ? row.replies : 0
-}
-
 /** Counts `n` automatic replies in the conversation's minute (a new minute starts at 0). */
 export async function countReplies(db: Executor, conversationId: string, n: number): Promise<void> {
   if (n <= 0) return
@@ -316,4 +269,73 @@ export async function countReplies(db: Executor, conversationId: string, n: numb
       })),
     )
     .execute()
+}
+
+/** What the dispatcher reads for each message, in one query. */
+export interface Parties {
+  contact: ContactSnapshot | undefined
+  conversation: ConversationSnapshot | undefined
+  /** Automatic replies the conversation had in its current minute. */
+  recentReplies: number
+}
+
+const partiesQuery = (by: 'id' | 'phone') =>
+  prepared((db, p: { key: string; accountId: string }) =>
+    db
+      .selectFrom('contacts')
+      .leftJoin('conversations', (join) =>
+        join
+          .onRef('conversations.contact_id', '=', 'contacts.id')
+          .on('conversations.account_id', '=', p.accountId),
+      )
+      .leftJoin('bot_reply_windows', 'bot_reply_windows.conversation_id', 'conversations.id')
+      .select([
+        'contacts.id',
+        'contacts.phone',
+        'contacts.name',
+        'contacts.language',
+        'contacts.tags',
+        'contacts.attributes',
+        'contacts.opted_out',
+        'conversations.id as conversation_id',
+        'conversations.bot_paused',
+        'conversations.assignee_id',
+        'bot_reply_windows.window_start',
+        'bot_reply_windows.replies',
+      ])
+      .where(by === 'id' ? 'contacts.id' : 'contacts.phone', '=', p.key),
+  )
+
+const partiesById = partiesQuery('id')
+const partiesByPhone = partiesQuery('phone')
+
+/**
+ * A contact (by id, or by phone when there is no id), its conversation with the account and
+ * the conversation's automatic replies this minute; what is not there is undefined.
+ */
+export async function findParties(
+  db: Executor,
+  accountId: string,
+  contact: { id: string } | { phone: string },
+): Promise<Parties> {
+  const { rows } =
+    'id' in contact
+      ? await partiesById(db, { key: contact.id, accountId })
+      : await partiesByPhone(db, { key: contact.phone, accountId })
+  const row = rows[0]
+  if (!row) return { contact: undefined, conversation: undefined, recentReplies: 0 }
+  const fresh =
+    row.window_start !== null && Date.now() - new Date(row.window_start).getTime() < WINDOW_MS
+  return {
+    contact: toSnapshot(row),
+    conversation:
+      row.conversation_id === null
+        ? undefined
+        : {
+            id: row.conversation_id,
+            botPaused: row.bot_paused === 1,
+            assigneeId: row.assignee_id,
+          },
+    recentReplies: fresh ? (row.replies ?? 0) : 0,
+  }
 }

@@ -263,13 +263,9 @@ export class BotService {
   async simulate(input: SimulateInput): Promise<Decision> {
     const account = await this.deps.accounts.get(input.accountId)
     const phone = normalizePhone(input.from, 'body.from')
-    const contact = await botRepo.findContactByPhone(this.deps.db, phone)
-    const conversation = contact
-      ? await botRepo.findConversation(this.deps.db, {
-          accountId: account.id,
-          contactId: contact.id,
-        })
-      : undefined
+    const { contact, conversation } = await botRepo.findParties(this.deps.db, account.id, {
+      phone,
+    })
     const now = new Date().toISOString()
     // A message as it would be stored; it has no id (it is not stored).
     const message: Message = {

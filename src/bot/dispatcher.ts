@@ -7,9 +7,9 @@ import type { OutboundContent } from '../transports/index.js'
 import * as repo from './bot.repo.js'
 import { parseArgs, type Command, type CommandRegistry } from './commands.js'
 import { conditionsHold, type ConditionFacts } from './conditions.js'
-import { foldText, prepareText } from './matcher.js'
+import { foldText, prepareText, type MatchIndex } from './matcher.js'
 import type { PluginHost } from './plugins.js'
-import type { CompiledRule, OptKeywords, Rulebook } from './rulebook.js'
+import type { OptKeywords, Rulebook } from './rulebook.js'
 import type { ReplyContent, Rule, RuleAction } from './rules.schemas.js'
 import type { BotSettings } from './settings.schemas.js'
 import { callWebhook } from './webhook.js'
@@ -122,6 +122,8 @@ interface Context {
   decision: Decision
   dryRun: boolean
   text: string
+  /** Automatic replies the conversation had this minute, before this message. */
+  recentReplies: number
   /** Replies the flow engine sent for this message (they count for the loop guard). */
   flowSends?: number
 }
@@ -145,13 +147,11 @@ export class Dispatcher {
       (await this.deps.accounts.get(message.accountId))
     const settings = snapshot.settingsFor(account.id)
     const { db } = this.deps
-    const contact = message.contactId
-      ? await repo.findContact(db, message.contactId)
-      : await repo.findContactByPhone(db, message.phone)
-    const conversation = message.conversationId
-      ? await repo.findConversation(db, { id: message.conversationId })
-      : contact &&
-        (await repo.findConversation(db, { accountId: account.id, contactId: contact.id }))
+    const { contact, conversation, recentReplies } = await repo.findParties(
+      db,
+      account.id,
+      message.contactId ? { id: message.contactId } : { phone: message.phone },
+    )
     const decision: Decision = {
       handledBy: 'none',
       language: pickLanguage(contact?.language, settings.defaultLanguage),
@@ -170,6 +170,7 @@ export class Dispatcher {
       decision,
       dryRun,
       text: message.text?.trim() ?? '',
+      recentReplies,
     }
     if (message.direction !== 'in') return ignore(decision, "the account's own message")
     const prefix = settings.commandPrefix
@@ -194,10 +195,7 @@ export class Dispatcher {
       // confirmation is an automatic reply like any other.
     } else if (decision.botPaused) {
       decision.reason = 'the bot is paused in this conversation'
-    } else if (
-      conversation &&
-      (await repo.repliesInWindow(db, conversation.id)) >= settings.maxAutoRepliesPerMinute
-    ) {
+    } else if (recentReplies >= settings.maxAutoRepliesPerMinute) {
       decision.loopGuard = true
       decision.reason = `the conversation had ${settings.maxAutoRepliesPerMinute} automatic replies in the last minute`
     } else if (isCommand) {
@@ -218,7 +216,9 @@ export class Dispatcher {
   // ---- stages ----
 
   private async optOutOrIn(ctx: Context, keywords: OptKeywords): Promise<boolean> {
-    if (!ctx.settings.optOut.enabled || !ctx.text) return false
+    if (!ctx.settings.optOut.enabled || !ctx.text || ctx.text.length > keywords.longest) {
+      return false
+    }
     const folded = foldText(ctx.text)
     const stopLanguage = keywords.stop.get(folded)
     const startLanguage = stopLanguage === undefined ? keywords.start.get(folded) : undefined
@@ -356,8 +356,8 @@ export class Dispatcher {
     ctx.flowSends = (ctx.flowSends ?? 0) + outcome.sends.length
   }
 
-  private async rules(ctx: Context, rules: readonly CompiledRule[]): Promise<boolean> {
-    if (rules.length === 0) return false
+  private async rules(ctx: Context, rules: MatchIndex<Rule>): Promise<boolean> {
+    if (rules.size === 0) return false
     const input = prepareText(ctx.text)
     const { contact, account, message, decision } = ctx
     let firstMessage: Promise<boolean> | undefined
@@ -375,8 +375,7 @@ export class Dispatcher {
                 .then((earlier) => !earlier)
             : Promise.resolve(true)),
     }
-    for (const { rule, match } of rules) {
-      if (!match(input)) continue
+    for (const rule of rules.matching(input)) {
       const holds = conditionsHold(rule.conditions, facts)
       if (!(typeof holds === 'boolean' ? holds : await holds)) continue
       if (rule.cooldownSeconds > 0 && contact && (await this.coolingDown(rule, contact.id))) {
@@ -509,7 +508,7 @@ export class Dispatcher {
     }
     let allowed = decision.sends.length
     if (conversation) {
-      const used = (await repo.repliesInWindow(this.deps.db, conversation.id)) + flowSends
+      const used = ctx.recentReplies + flowSends
       allowed = Math.max(0, Math.min(allowed, settings.maxAutoRepliesPerMinute - used))
     }
     if (allowed < decision.sends.length) decision.loopGuard = true

@@ -87,3 +87,69 @@ export function compileMatch(match: RuleMatch): CompiledMatch {
 export function matches(match: RuleMatch, text: string): boolean {
   return compileMatch(match)(prepareText(text))
 }
+
+/**
+ * What a message must contain for a match to be possible: one of these first words of a
+ * keyword phrase, or one of these whole texts for `exact`; `scan`: no shortcut (try it).
+ */
+export type MatchKeys =
+  { kind: 'words'; words: string[] } | { kind: 'exact'; texts: string[] } | { kind: 'scan' }
+
+export function matchKeys(match: RuleMatch): MatchKeys {
+  const values =
+    match.value === undefined ? [] : Array.isArray(match.value) ? match.value : [match.value]
+  if (match.type === 'keyword') {
+    return { kind: 'words', words: values.map((v) => words(v)[0]).filter((w) => w !== undefined) }
+  }
+  if (match.type === 'exact') return { kind: 'exact', texts: values.map(foldText) }
+  return { kind: 'scan' }
+}
+
+/**
+ * Rules in the order they are tried, indexed so that a message is only tried against the
+ * rules it can match: keyword rules by the first word of each phrase, exact rules by their
+ * text; the others (contains, regex, any) are always tried.
+ */
+export class MatchIndex<T> {
+  private readonly always: Uint8Array
+  private readonly byWord = new Map<string, number[]>()
+  private readonly byText = new Map<string, number[]>()
+
+  constructor(
+    private readonly entries: ReadonlyArray<{ item: T; match: CompiledMatch; keys: MatchKeys }>,
+  ) {
+    this.always = new Uint8Array(entries.length)
+    entries.forEach(({ keys }, i) => {
+      if (keys.kind === 'scan') this.always[i] = 1
+      const map =
+        keys.kind === 'words' ? this.byWord : keys.kind === 'exact' ? this.byText : undefined
+      for (const key of keys.kind === 'words'
+        ? keys.words
+        : keys.kind === 'exact'
+          ? keys.texts
+          : []) {
+        const list = map!.get(key)
+        if (list) list.push(i)
+        else map!.set(key, [i])
+      }
+    })
+  }
+
+  get size(): number {
+    return this.entries.length
+  }
+
+  /** The items whose match the message passes, in order. */
+  *matching(input: MatchInput): Generator<T> {
+    // Per call: dispatches of other conversations may interleave with this one's.
+    const marks = new Uint8Array(this.entries.length)
+    for (const word of input.words) for (const i of this.byWord.get(word) ?? []) marks[i] = 1
+    for (const i of this.byText.get(input.folded) ?? []) marks[i] = 1
+    const entries = this.entries
+    for (let i = 0; i < entries.length; i++) {
+      if (marks[i] === 0 && this.always[i] === 0) continue
+      const entry = entries[i]!
+      if (entry.match(input)) yield entry.item
+    }
+  }
+}

@@ -1,7 +1,14 @@
 import type { Db } from '../platform/db/index.js'
 import type { Logger } from '../platform/logging.js'
 import * as botRepo from './bot.repo.js'
-import { compileMatch, foldText, type CompiledMatch } from './matcher.js'
+import {
+  compileMatch,
+  foldText,
+  matchKeys,
+  MatchIndex,
+  type CompiledMatch,
+  type MatchKeys,
+} from './matcher.js'
 import * as rulesRepo from './rules.repo.js'
 import type { Rule } from './rules.schemas.js'
 import { regexProblem } from './safe-regex.js'
@@ -11,17 +18,20 @@ import { effectiveSettings, type BotSettings, type StoredBotSettings } from './s
 export interface CompiledRule {
   rule: Rule
   match: CompiledMatch
+  keys: MatchKeys
 }
 
 /** Opt-out and opt-in keywords, folded, with the language each belongs to. */
 export interface OptKeywords {
   stop: Map<string, string>
   start: Map<string, string>
+  /** The longest keyword's length: a longer message is no keyword (and need not be folded). */
+  longest: number
 }
 
 /** The bot's rules and settings as one process sees them at one time. */
 export class BotSnapshot {
-  private readonly perAccount = new Map<string, CompiledRule[]>()
+  private readonly perAccount = new Map<string, MatchIndex<Rule>>()
   private readonly settings = new Map<string, BotSettings>()
   private readonly keywords = new WeakMap<BotSettings, OptKeywords>()
 
@@ -32,13 +42,17 @@ export class BotSnapshot {
   ) {}
 
   /** The enabled rules that apply to an account, in the order they are tried. */
-  rulesFor(accountId: string): readonly CompiledRule[] {
-    let list = this.perAccount.get(accountId)
-    if (!list) {
-      list = this.rules.filter((r) => r.rule.accountId === null || r.rule.accountId === accountId)
-      this.perAccount.set(accountId, list)
+  rulesFor(accountId: string): MatchIndex<Rule> {
+    let index = this.perAccount.get(accountId)
+    if (!index) {
+      index = new MatchIndex(
+        this.rules
+          .filter((r) => r.rule.accountId === null || r.rule.accountId === accountId)
+          .map((r) => ({ item: r.rule, match: r.match, keys: r.keys })),
+      )
+      this.perAccount.set(accountId, index)
     }
-    return list
+    return index
   }
 
   settingsFor(accountId: string): BotSettings {
@@ -63,10 +77,12 @@ export class BotSnapshot {
         }
         return map
       }
-      keywords = {
-        stop: fold(settings.optOut.stopKeywords),
-        start: fold(settings.optOut.startKeywords),
-      }
+      const stop = fold(settings.optOut.stopKeywords)
+      const start = fold(settings.optOut.startKeywords)
+      // Folding shortens a text by its marks and repeated spaces only: a message over twice
+      // the longest keyword (and some) cannot fold into one.
+      const longest = 2 * Math.max(0, ...[...stop.keys(), ...start.keys()].map((k) => k.length)) + 8
+      keywords = { stop, start, longest }
       this.keywords.set(settings, keywords)
     }
     return keywords
@@ -117,7 +133,7 @@ export class Rulebook {
         const values = rule.match.type === 'regex' ? [rule.match.value ?? []].flat() : []
         const problem = values.map(regexProblem).find((p) => p !== undefined)
         if (problem) throw new Error(`its pattern ${problem}`)
-        compiled.push({ rule, match: compileMatch(rule.match) })
+        compiled.push({ rule, match: compileMatch(rule.match), keys: matchKeys(rule.match) })
       } catch (err) {
         this.deps.logger.warn({ err, ruleId: rule.id }, 'rule cannot be compiled; skipped')
       }
