@@ -1,7 +1,15 @@
 import { ruleMatchSchema } from './rules.schemas.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileMatch, foldText, matches, prepareText, words } from './matcher.js'
+import {
+  compileMatch,
+  foldText,
+  matches,
+  matchKeys,
+  MatchIndex,
+  prepareText,
+  words,
+} from './matcher.js'
 import type { RuleMatch } from './rules.schemas.js'
 
 const exact = (value: RuleMatch['value']): RuleMatch => ({ type: 'exact', value })
@@ -222,6 +230,44 @@ describe('compiled matches', () => {
           foldText(text) === foldText(text.toUpperCase()),
         )
         expect(matches(contains(text), `>> ${text} <<`)).toBe(true)
+      }),
+    )
+  })
+})
+
+describe(MatchIndex.name, () => {
+  const value = fc.oneof(
+    fc.constantFrom('hi', 'price', 'order status', 'café', 'Привет', 'refund', 'ok'),
+    fc.stringMatching(/^[a-z]{1,6}( [a-z]{1,6})?$/),
+  )
+  const match: fc.Arbitrary<RuleMatch> = fc.oneof(
+    fc.record({
+      type: fc.constantFrom('exact', 'keyword', 'contains') as fc.Arbitrary<
+        'exact' | 'keyword' | 'contains'
+      >,
+      value: fc.oneof(value, fc.array(value, { minLength: 1, maxLength: 3 })),
+    }),
+    fc.constant<RuleMatch>({ type: 'any' }),
+    fc.constant<RuleMatch>({ type: 'regex', value: '^order #?\\d{2,4}$' }),
+  )
+  const text = fc.oneof(
+    fc.constantFrom('hi', 'Order status?', 'CAFE', 'привет!', 'order #123', 'ok ok', ''),
+    fc.stringMatching(/^[a-zA-Z ,.!?]{0,30}$/),
+  )
+
+  it('yields exactly the items whose match passes, in their order', () => {
+    fc.assert(
+      fc.property(fc.array(match, { maxLength: 25 }), text, (matches_, t) => {
+        const entries = matches_.map((m, i) => ({
+          item: i,
+          match: compileMatch(m),
+          keys: matchKeys(m),
+        }))
+        const index = new MatchIndex(entries)
+        const input = prepareText(t)
+        expect([...index.matching(input)]).toEqual(
+          entries.filter((e) => e.match(input)).map((e) => e.item),
+        )
       }),
     )
   })

@@ -511,6 +511,36 @@ describe.each(testDialects())('the bot on %s', (dialect) => {
     expect(bad.json.errors?.[0]?.path).toBe('body.from')
   })
 
+  it('sees a rule written by another process', async () => {
+    // A second bot on the same database stands for another Linda process.
+    const { BotService } = await import('../../src/bot/index.js')
+    const other = new BotService({
+      db: t.linda.db.db,
+      accounts: t.linda.accounts,
+      messages: t.linda.messages,
+      logger: t.linda.logger,
+    })
+    await other.createRule({
+      name: 'From elsewhere',
+      accountId: null,
+      match: { type: 'keyword', value: 'axolotl' },
+      conditions: {},
+      actions: [{ type: 'reply', text: 'Axolotls regrow limbs' }],
+      priority: 0,
+      enabled: true,
+      cooldownSeconds: 0,
+    })
+    const phone = virtualPhone()
+    await waitFor(async () => {
+      const sim = await t.request<Decision>('POST', '/api/v1/bot/simulate', {
+        accountId: t.accountId,
+        from: phone,
+        text: 'an axolotl!',
+      })
+      expect(sim.json.rule?.name).toBe('From elsewhere')
+    })
+  })
+
   it('keeps bot settings per scope, names bad ones and changes nothing then', async () => {
     const bad = await t.request<Problem>('PATCH', '/api/v1/bot/settings', {
       commandPrefix: 'go',

@@ -114,6 +114,10 @@ describe.each(testDialects())('broken plugins on %s', (dialect) => {
         `} }`,
       ].join('\n'),
     )
+    await writeFile(
+      join(dir, 'd-team.mjs'),
+      `export default { name: 'ops', setup(api) { api.addCommand({ name: 'deploy', summary: 'Ship it', permission: 'team', run: () => 'deploying' }) } }\n`,
+    )
     t = await startTestLinda(dialect, {
       env: { LINDA_PLUGINS_DIR: dir },
       logger: logs.logger,
@@ -125,7 +129,7 @@ describe.each(testDialects())('broken plugins on %s', (dialect) => {
   })
 
   it('loads what it can, logs the rest, and keeps answering', async () => {
-    expect(t.linda.bot.plugins.loaded).toEqual(['noisy'])
+    expect(t.linda.bot.plugins.loaded).toEqual(['noisy', 'ops'])
     expect(t.linda.bot.plugins.failed.map((f) => f.error)).toEqual(['cannot start', 'setup broke'])
     expect(logs.text()).toContain('plugin failed to load')
     const phone = virtualPhone()
@@ -142,5 +146,43 @@ describe.each(testDialects())('broken plugins on %s', (dialect) => {
     expect(replies[0]!.text).toBe('Sorry, !crash failed. Please try again later.')
     const commands = await t.request<{ items: Array<{ name: string }> }>('GET', '/api/v1/commands')
     expect(commands.json.items.map((c) => c.name)).not.toContain('half')
+  })
+})
+
+describe.each(testDialects())('command permissions on %s', (dialect) => {
+  let t: TestLinda
+
+  beforeAll(async () => {
+    const dir = join(await freshDataDir(), 'plugins')
+    await mkdir(dir)
+    await writeFile(
+      join(dir, 'team.mjs'),
+      `export default { name: 'ops', setup(api) { api.addCommand({ name: 'deploy', summary: 'Ship it', permission: 'team', run: () => 'deploying' }) } }\n`,
+    )
+    t = await startTestLinda(dialect, { env: { LINDA_PLUGINS_DIR: dir } })
+  })
+
+  afterAll(async () => {
+    await t?.stop()
+  })
+
+  it('lets the team numbers and the admins run a team command, and nobody else', async () => {
+    const admin = virtualPhone()
+    const member = virtualPhone()
+    const stranger = virtualPhone()
+    await t.setAccountSettings({ adminNumbers: [admin] })
+    const set = await t.request('PATCH', '/api/v1/bot/settings', { teamNumbers: [member] })
+    expect(set.status).toBe(200)
+    for (const phone of [admin, member, stranger]) await contactWrites(t, phone, '!deploy')
+    const answer = async (phone: string) =>
+      (await waitForReplies(t, phone, (r) => r.length >= 1))[0]!.text
+    expect(await answer(admin)).toBe('deploying')
+    expect(await answer(member)).toBe('deploying')
+    expect(await answer(stranger)).toBe(
+      "Only this account's team can use !deploy. Send !help to see what you can do.",
+    )
+    await contactWrites(t, stranger, '!help')
+    const help = await waitForReplies(t, stranger, (r) => r.length >= 2)
+    expect(help[0]!.text).not.toContain('!deploy')
   })
 })
