@@ -98,6 +98,8 @@ export class Rulebook {
   private snapshot: BotSnapshot | undefined
   private checkedAt = 0
   private loading: Promise<BotSnapshot> | undefined
+  /** Bumped by every write in this process. */
+  private generation = 0
 
   constructor(private readonly deps: { db: Db; logger: Logger; checkEveryMs?: number }) {}
 
@@ -106,21 +108,28 @@ export class Rulebook {
     if (this.snapshot && now - this.checkedAt < (this.deps.checkEveryMs ?? 1000)) {
       return this.snapshot
     }
-    this.loading ??= this.refresh().finally(() => {
-      this.loading = undefined
-    })
+    if (!this.loading) {
+      const loading = this.refresh().finally(() => {
+        if (this.loading === loading) this.loading = undefined
+      })
+      this.loading = loading
+    }
     return this.loading
   }
 
-  /** Forgets the snapshot (after a write here). */
+  /** Forgets the snapshot (after a write here): the next message reads the rules again. */
   invalidate(): void {
+    this.generation++
     this.snapshot = undefined
     this.checkedAt = 0
+    // A load already running may have read the rules before the write: not waited for.
+    this.loading = undefined
   }
 
   private async refresh(): Promise<BotSnapshot> {
+    const generation = this.generation
     const version = await botRepo.readVersion(this.deps.db)
-    this.checkedAt = Date.now()
+    if (generation === this.generation) this.checkedAt = Date.now()
     if (this.snapshot && this.snapshot.version === version) return this.snapshot
     const [rules, stored] = await Promise.all([
       rulesRepo.listRules(this.deps.db, { enabledOnly: true }),
@@ -138,7 +147,9 @@ export class Rulebook {
         this.deps.logger.warn({ err, ruleId: rule.id }, 'rule cannot be compiled; skipped')
       }
     }
-    this.snapshot = new BotSnapshot(version, compiled, stored)
-    return this.snapshot
+    const snapshot = new BotSnapshot(version, compiled, stored)
+    // Kept only if no write here happened meanwhile (else it may predate the write).
+    if (generation === this.generation) this.snapshot = snapshot
+    return snapshot
   }
 }
