@@ -31,6 +31,14 @@ export const en = {
   'optout.confirmed':
     'You will not receive messages from us any more. Send START to receive them again.',
   'optin.confirmed': 'Welcome back: you will receive our messages again. Send STOP to stop them.',
+  'accounts.connected': '{connected} of {total} accounts connected.',
+  'accounts.none': 'There are no accounts.',
+  'accounts.created.code':
+    'Account "{name}" created. On {phone}, open WhatsApp → Linked devices → Link with phone number, and enter {code}',
+  'accounts.created.state': 'Account "{name}" created; it is {state}.',
+  'accounts.unknownNumber': 'No account has the number {phone}.',
+  'accounts.removeSelf': 'An account cannot remove itself from WhatsApp.',
+  'accounts.removed': 'Account "{name}" ({phone}) removed; its history is kept.',
 } as const
 
 export type MessageKey = keyof typeof en
@@ -66,6 +74,14 @@ export const es: Catalog = {
     'Ya no recibirás más mensajes nuestros. Envía START para volver a recibirlos.',
   'optin.confirmed':
     'Bienvenido de nuevo: volverás a recibir nuestros mensajes. Envía BAJA para dejar de recibirlos.',
+  'accounts.connected': '{connected} de {total} cuentas conectadas.',
+  'accounts.none': 'No hay cuentas.',
+  'accounts.created.code':
+    'Cuenta "{name}" creada. En {phone}, abre WhatsApp → Dispositivos vinculados → Vincular con el número de teléfono, e introduce {code}',
+  'accounts.created.state': 'Cuenta "{name}" creada; está {state}.',
+  'accounts.unknownNumber': 'Ninguna cuenta tiene el número {phone}.',
+  'accounts.removeSelf': 'Una cuenta no puede eliminarse a sí misma desde WhatsApp.',
+  'accounts.removed': 'Cuenta "{name}" ({phone}) eliminada; se conserva su historial.',
 }
 
 export const fr: Catalog = {
@@ -98,6 +114,14 @@ export const fr: Catalog = {
     'Vous ne recevrez plus nos messages. Envoyez START pour les recevoir à nouveau.',
   'optin.confirmed':
     'Bon retour : vous recevrez à nouveau nos messages. Envoyez ARRÊT pour les arrêter.',
+  'accounts.connected': '{connected} comptes connectés sur {total}.',
+  'accounts.none': "Il n'y a aucun compte.",
+  'accounts.created.code':
+    'Compte « {name} » créé. Sur {phone}, ouvrez WhatsApp → Appareils connectés → Connecter avec le numéro de téléphone, et saisissez {code}',
+  'accounts.created.state': 'Compte « {name} » créé ; il est {state}.',
+  'accounts.unknownNumber': "Aucun compte n'a le numéro {phone}.",
+  'accounts.removeSelf': 'Un compte ne peut pas se supprimer lui-même depuis WhatsApp.',
+  'accounts.removed': 'Compte « {name} » ({phone}) supprimé ; son historique est conservé.',
 }
 
 export const pt: Catalog = {
@@ -130,6 +154,14 @@ export const pt: Catalog = {
     'Você não receberá mais mensagens nossas. Envie START para voltar a recebê-las.',
   'optin.confirmed':
     'Bem-vindo de volta: você voltará a receber nossas mensagens. Envie STOP para pará-las.',
+  'accounts.connected': '{connected} de {total} contas conectadas.',
+  'accounts.none': 'Não há contas.',
+  'accounts.created.code':
+    'Conta "{name}" criada. Em {phone}, abra o WhatsApp → Aparelhos conectados → Conectar com número de telefone, e digite {code}',
+  'accounts.created.state': 'Conta "{name}" criada; está {state}.',
+  'accounts.unknownNumber': 'Nenhuma conta tem o número {phone}.',
+  'accounts.removeSelf': 'Uma conta não pode remover a si mesma pelo WhatsApp.',
+  'accounts.removed': 'Conta "{name}" ({phone}) removida; o histórico é mantido.',
 }
 
 export const ar: Catalog = {
@@ -158,4 +190,12 @@ export const ar: Catalog = {
     'الإبلاغ عبر واتساب غير متاح بعد، لذلك لم يُسجَّل شيء. صف المشكلة في رسالة عادية وسيقرؤها أحد أعضاء الفريق.',
   'optout.confirmed': 'لن تصلك رسائلنا بعد الآن. أرسل START لتلقيها من جديد.',
   'optin.confirmed': 'مرحبًا بعودتك: ستصلك رسائلنا من جديد. أرسل توقف لإيقافها.',
+  'accounts.connected': '{connected} من {total} حسابات متصلة.',
+  'accounts.none': 'لا توجد حسابات.',
+  'accounts.created.code':
+    'تم إنشاء الحساب "{name}". على {phone}، افتح واتساب ← الأجهزة المرتبطة ← الربط برقم الهاتف، وأدخل {code}',
+  'accounts.created.state': 'تم إنشاء الحساب "{name}"؛ حالته {state}.',
+  'accounts.unknownNumber': 'لا يوجد حساب بالرقم {phone}.',
+  'accounts.removeSelf': 'لا يمكن للحساب حذف نفسه من واتساب.',
+  'accounts.removed': 'تم حذف الحساب "{name}" ({phone})؛ مع الاحتفاظ بسجله.',
 }

@@ -12,6 +12,10 @@ const sample = {
   ms: 12,
   code: 'xx',
   languages: 'en, es',
+  connected: 1,
+  total: 2,
+  phone: '+15550001111',
+  state: 'connected',
 }
 
 describe(translate.name, () => {
