@@ -254,7 +254,13 @@ export class BotService {
       })
       if (!message || message.direction !== 'in') return
       const input: DispatchInput = { message, ...(group ? { group } : {}) }
-      const decision = await this.dispatcher.dispatch(input, { dryRun: false })
+      const decision = await this.dispatcher
+        .dispatch(input, { dryRun: false })
+        .catch((err: unknown) => {
+          // The account was deleted since: there is nobody to answer for.
+          if (err instanceof AppError && err.code === 'ACCOUNT_NOT_FOUND') return undefined
+          throw err
+        })
       this.deps.logger.debug({ messageId, decision }, 'bot decided')
     })
   }
