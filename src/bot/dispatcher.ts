@@ -172,7 +172,9 @@ export class Dispatcher {
       text: message.text?.trim() ?? '',
       recentReplies,
     }
-    if (message.direction !== 'in') return ignore(decision, "the account's own message")
+    if (message.direction !== 'in' || message.phone === account.baileys?.phone) {
+      return ignore(decision, "the account's own message")
+    }
     const prefix = settings.commandPrefix
     const isCommand =
       ctx.text.startsWith(prefix) && startsWithWord.test(ctx.text.slice(prefix.length))

@@ -495,6 +495,22 @@ describe.each(testDialects())('the bot on %s', (dialect) => {
     expect(hooks.length).toBe(hooksBefore)
   })
 
+  it("never answers the account's own number", async () => {
+    const own = virtualPhone()
+    const account = await t.request<{ id: string }>('POST', '/api/v1/accounts', {
+      name: 'Own number',
+      transport: 'baileys',
+      baileys: { phone: own },
+    })
+    expect(account.status).toBe(201)
+    const sim = await t.request<Decision>('POST', '/api/v1/bot/simulate', {
+      accountId: account.json.id,
+      from: own,
+      text: '!ping',
+    })
+    expect(sim.json).toMatchObject({ handledBy: 'ignored', reason: "the account's own message" })
+  })
+
   it('refuses to simulate for an unknown account or a bad number', async () => {
     const none = await t.request<Problem>('POST', '/api/v1/bot/simulate', {
       accountId: 'nope',
