@@ -3,6 +3,7 @@
 // loop guard, groups, the order of replies, and simulations that change nothing.
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Decision } from '../../src/bot/index.js'
 import type { Rule } from '../../src/bot/rules.schemas.js'
@@ -509,6 +510,53 @@ describe.each(testDialects())('the bot on %s', (dialect) => {
       text: '!ping',
     })
     expect(sim.json).toMatchObject({ handledBy: 'ignored', reason: "the account's own message" })
+  })
+
+  it('changes nothing in any simulation, whatever the message', async () => {
+    // (Not the jobs table: the earlier reply's send and receipts are still settling there.)
+    const tables = [
+      'messages',
+      'contacts',
+      'conversations',
+      'bot_rule_fires',
+      'bot_reply_windows',
+    ] as const
+    const snapshot = async () => {
+      const counts: Record<string, number> = {}
+      for (const table of tables) {
+        const row = await t.linda.db.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+        counts[table] = Number(row.n)
+      }
+      const contacts = await t.linda.db.db
+        .selectFrom('contacts')
+        .select(['phone', 'opted_out', 'language', 'tags', 'attributes'])
+        .orderBy('phone')
+        .execute()
+      return JSON.stringify({ counts, contacts })
+    }
+    const known = virtualPhone()
+    await say(known, '!ping', 1)
+    const before = await snapshot()
+    const texts = fc.oneof(
+      fc.constantFrom('STOP', 'start', 'BAJA', '!lang es', '!help', '!hlep', 'pricing', 'agent'),
+      fc.constantFrom('zebra', 'quokka', 'I want an agent', 'ORDER #1234', 'uno', '!report x'),
+      fc.string({ maxLength: 60 }),
+    )
+    await fc.assert(
+      fc.asyncProperty(texts, fc.boolean(), async (text, existing) => {
+        const res = await t.request<Decision>('POST', '/api/v1/bot/simulate', {
+          accountId: t.accountId,
+          from: existing ? known : '+15550007777',
+          text,
+        })
+        expect(res.status).toBe(200)
+      }),
+      { numRuns: 40 },
+    )
+    expect(await snapshot()).toBe(before)
   })
 
   it('refuses to simulate for an unknown account or a bad number', async () => {
