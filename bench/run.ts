@@ -4,7 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
 import { benchBotDispatcher } from './bot-dispatcher.js'
+import { benchBaileysSessions } from './baileys-sessions.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
+import { benchFlows } from './flows.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
 
@@ -20,6 +22,7 @@ const targets = {
   accountCreateMedianMs: 20,
   botMessagesPerSecond: 20_000,
   botMatchP99Ms: 1,
+  flowTriggerChecksPerSecond: 100_000,
 }
 
 const pipeline = await benchInboundPipeline({
@@ -32,6 +35,8 @@ const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
 const bot = await benchBotDispatcher({ rules: 1000, messages: quick ? 5000 : 30_000, log })
+const flows = await benchFlows({ flows: 50, messages: quick ? 20_000 : 200_000, log })
+const baileys = await benchBaileysSessions({ sessions: quick ? 5 : 20, restarts: 5, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -96,6 +101,23 @@ rows.push(
     `< ${targets.botMatchP99Ms}`,
     bot.matchP99Ms < targets.botMatchP99Ms,
   ],
+  [
+    `flow keyword match, ${flows.flows} flows`,
+    `${flows.triggerChecksPerSecond} msg/s`,
+    `≥ ${targets.flowTriggerChecksPerSecond}`,
+    flows.triggerChecksPerSecond >= targets.flowTriggerChecksPerSecond,
+  ],
+  [`flow keyword match p99`, `${flows.triggerP99Us} µs`, '', true],
+  [`flow engine (answer → next question)`, `${flows.engineRunsPerSecond} runs/s`, '', true],
+  [
+    `WhatsApp Web: RSS per session (${baileys.sessions} workers)`,
+    `${baileys.rssPerSessionMb} MB`,
+    '',
+    true,
+  ],
+  [`WhatsApp Web: heap of a session's worker`, `${baileys.workerHeapMedianMb} MB`, '', true],
+  [`WhatsApp Web: create a session (median)`, `${baileys.createMedianMs} ms`, '', true],
+  [`WhatsApp Web: crashed session back (median)`, `${baileys.restartMedianMs} ms`, '', true],
 )
 
 const width = [44, 16, 10]
@@ -122,6 +144,8 @@ const result = {
   cloud,
   accounts,
   bot,
+  flows,
+  baileys,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

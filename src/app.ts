@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
-import { BotService, botRoutes, greetingRule, rulesRoutes, type FlowRuntime } from './bot/index.js'
+import { BotService, botRoutes, greetingRule, rulesRoutes } from './bot/index.js'
+import { FlowsService, flowsRoutes, type CodeFlowInput } from './bot/flows/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
@@ -15,8 +16,10 @@ import { createLogger, type Logger } from './platform/logging.js'
 import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
 import {
   baileysCapabilities,
+  BaileysSupervisor,
   DbAuthStore,
   LazyBaileysTransport,
+  type BaileysSupervisorOptions,
   type MakeSocket,
 } from './transports/baileys/light.js'
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
@@ -33,11 +36,28 @@ export interface AppOptions {
   queue?: { pollIntervalMs?: number; retryBaseMs?: number }
   /** Concurrency of the sender and the bot workers. */
   concurrency?: { send?: number; process?: number }
-  /** How WhatsApp Web sockets are opened; default Baileys' (tests give a fake: no network). */
-  baileys?: { makeSocket?: MakeSocket }
-  /** Conversation flows the bot hands messages to; default none. */
-  flows?: FlowRuntime
+  /** How WhatsApp Web sessions run; default each in a supervised worker, on Baileys' socket. */
+  baileys?: BaileysOptions
 }
+
+/**
+ * WhatsApp Web sessions: each in a worker thread of its own (the default), or in process
+ * (`inline`: no isolation; tests of the transport itself). Tests give a fake socket — a
+ * function in process, a module URL for workers — so that nothing reaches WhatsApp.
+ */
+export type BaileysOptions =
+  | {
+      isolation: 'inline'
+      makeSocket?: MakeSocket
+    }
+  | ({
+      isolation?: 'worker'
+      /** A module exporting `makeSocket`, loaded in each worker instead of Baileys' socket. */
+      socketModule?: URL
+    } & Pick<
+      BaileysSupervisorOptions,
+      'heartbeat' | 'startTimeoutMs' | 'sendTimeoutMs' | 'restart' | 'reconnect'
+    >)
 
 /** Everything a running Linda is made of, built by hand from the config. */
 export interface Linda {
@@ -51,6 +71,7 @@ export interface Linda {
   accounts: AccountsService
   messages: MessagesService
   bot: BotService
+  flows: FlowsService
   apiKeys: ApiKeysService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
@@ -100,8 +121,31 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     if (!late.messages) throw new Error('the message pipeline is not ready')
     return late.messages
   }
-  // WhatsApp Web sessions (auth state, sent messages, LIDs) live in the db, sealed.
+  // WhatsApp Web sessions (auth state, sent messages, LIDs) live in the db, sealed; each
+  // runs in a supervised worker thread unless asked to run in process.
   const sessions = db.db
+  const baileysOptions = options.baileys ?? {}
+  const supervisor =
+    baileysOptions.isolation === 'inline'
+      ? undefined
+      : new BaileysSupervisor({
+          ...baileysOptions,
+          maxHeapMb: config.baileysMaxHeapMb,
+          logger: logger.child({ component: 'baileys' }),
+          observer: {
+            restarted: (kind) => metrics.baileysRestarts.inc({ reason: kind }),
+            memory: (account, usage) => {
+              if (!usage) {
+                metrics.baileysWorkerMemory.remove({ account, kind: 'heap' })
+                metrics.baileysWorkerMemory.remove({ account, kind: 'buffers' })
+                return
+              }
+              metrics.baileysWorkerMemory.set({ account, kind: 'heap' }, usage.heapUsed)
+              metrics.baileysWorkerMemory.set({ account, kind: 'buffers' }, usage.external)
+            },
+            workers: (count) => metrics.baileysWorkers.set(count),
+          },
+        })
   const accounts = new AccountsService({
     db: db.db,
     events,
@@ -116,14 +160,20 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandbox: (account, _credentials, listener) =>
         new SandboxTransport(listener, account.settings.sandbox),
       cloud: (_account, { cloud }, listener) => new CloudTransport(listener, cloud, { media }),
-      baileys: (account, { baileys }, listener) =>
-        new LazyBaileysTransport(listener, {
+      baileys: (account, { baileys }, listener) => {
+        const session = {
           accountId: account.id,
           phone: baileys.phone,
           store: new DbAuthStore(sessions, secretKey, account.id),
+        }
+        if (supervisor) return supervisor.session(listener, session)
+        const makeSocket = baileysOptions.isolation === 'inline' && baileysOptions.makeSocket
+        return new LazyBaileysTransport(listener, {
+          ...session,
           logger,
-          ...(options.baileys?.makeSocket ? { makeSocket: options.baileys.makeSocket } : {}),
-        }),
+          ...(makeSocket ? { makeSocket } : {}),
+        })
+      },
     },
   })
   const messages = (late.messages = new MessagesService({
@@ -140,14 +190,23 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     },
   }))
 
+  const flows = new FlowsService({
+    db: db.db,
+    queue,
+    messages,
+    accounts,
+    logger: logger.child({ component: 'flows' }),
+    allowLoopbackWebhooks: config.webhooksAllowLoopback,
+  })
   const bot = new BotService({
     db: db.db,
     accounts,
     messages,
     logger: logger.child({ component: 'bot' }),
-    // Conversation flows plug in here (and their registry as `flowRegistry`) once built.
-    ...(options.flows ? { flows: options.flows } : {}),
-    webhooksAllowLoopback: config.botWebhooksAllowLoopback,
+    flows,
+    // Plugins' flows defined in code (`api.addFlow`) are checked and registered by the engine.
+    flowRegistry: { register: (definition) => flows.registerFlow(definition as CodeFlowInput) },
+    webhooksAllowLoopback: config.webhooksAllowLoopback,
   })
   // Plugins load before the routes, so that `GET /commands` lists theirs; one that fails
   // is logged and left out.
@@ -173,6 +232,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   queue.work('message.process', (job) => bot.process(job), {
     concurrency: options.concurrency?.process ?? 8,
   })
+  queue.work('flow.idle', (job) => flows.idle(job), { concurrency: 2 })
 
   const http = await buildHttpServer({
     logger,
@@ -198,6 +258,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
       botRoutes(bot),
+      flowsRoutes(flows),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events),
     ],
@@ -217,6 +278,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     messages,
     bot,
+    flows,
     apiKeys,
     generatedApiKey: boot.generatedApiKey,
     async start() {
@@ -227,6 +289,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       await http.close()
       await queue.stop(15_000)
       await accounts.stopAll()
+      // Every session worker ended with its account; any left (a failed stop) end here.
+      await supervisor?.close()
       await handle.close()
       releaseLock()
     },

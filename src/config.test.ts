@@ -42,6 +42,7 @@ describe(loadConfig.name, () => {
       dataDir: resolve('./data'),
       logLevel: 'info',
       bodyLimit: 1024 * 1024,
+      baileysMaxHeapMb: 256,
       dialect: 'sqlite',
       sqlitePath: join(resolve('./data'), 'linda.db'),
     })
@@ -69,6 +70,7 @@ describe(loadConfig.name, () => {
         LINDA_BOOTSTRAP_API_KEY: 'a'.repeat(32),
         LINDA_LOG_LEVEL: 'debug',
         LINDA_BODY_LIMIT: '4096',
+        LINDA_BAILEYS_MAX_HEAP_MB: '512',
       },
     )
     expect(config).toMatchObject({
@@ -80,6 +82,7 @@ describe(loadConfig.name, () => {
       bootstrapApiKey: 'a'.repeat(32),
       logLevel: 'debug',
       bodyLimit: 4096,
+      baileysMaxHeapMb: 512,
       dialect: 'postgres',
     })
   })
@@ -144,6 +147,8 @@ describe(loadConfig.name, () => {
     ['LINDA_BOOTSTRAP_API_KEY', { LINDA_BOOTSTRAP_API_KEY: 'short' }],
     ['LINDA_BOOTSTRAP_API_KEY', { LINDA_BOOTSTRAP_API_KEY: 'x'.repeat(30) + ' spaces' }],
     ['LINDA_BODY_LIMIT', { LINDA_BODY_LIMIT: '10' }],
+    ['LINDA_BAILEYS_MAX_HEAP_MB', { LINDA_BAILEYS_MAX_HEAP_MB: '16' }],
+    ['LINDA_BAILEYS_MAX_HEAP_MB', { LINDA_BAILEYS_MAX_HEAP_MB: 'lots' }],
   ] as const)('rejects a bad %s and names it', (name, env) => {
     const problems = problemsOf({}, env)
     expect(problems).toHaveLength(1)

@@ -35,17 +35,24 @@ const configSchema = z.object({
   rateLimit: z.coerce.number().int().min(0).default(3000),
   /** Where bot plugins are loaded from; default `<dataDir>/plugins`. */
   pluginsDir: z.string().min(1, 'must not be empty').optional(),
-  /** Lets rule webhooks call loopback addresses (for tests and local tools); default false. */
-  botWebhooksAllowLoopback: z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-    .transform((v) => v === 'true' || v === '1')
-    .default(false),
   /** Largest accepted request body, in bytes. */
   bodyLimit: z.coerce
     .number()
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /**
+   * Webhook calls (flow steps, rule actions) may reach loopback addresses; private networks
+   * stay refused.
+   */
+  webhooksAllowLoopback: z.stringbool({ error: 'must be true or false' }).default(false),
+  /** Heap ceiling of each WhatsApp Web session's worker, in MB: past it the session restarts. */
+  baileysMaxHeapMb: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(32, 'must be at least 32 (MB)')
+    .max(16384, 'must be at most 16384 (MB)')
+    .default(256),
 })
 
 export type Config = Readonly<
@@ -81,7 +88,8 @@ export const envNames = {
   bodyLimit: 'LINDA_BODY_LIMIT',
   rateLimit: 'LINDA_RATE_LIMIT',
   pluginsDir: 'LINDA_PLUGINS_DIR',
-  botWebhooksAllowLoopback: 'LINDA_BOT_WEBHOOKS_ALLOW_LOOPBACK',
+  webhooksAllowLoopback: 'LINDA_WEBHOOKS_ALLOW_LOOPBACK',
+  baileysMaxHeapMb: 'LINDA_BAILEYS_MAX_HEAP_MB',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>
 
 const flagNames: Partial<Record<keyof typeof envNames, string>> = {

@@ -17,7 +17,6 @@ import {
   type FlowRegistry,
   type FlowRuntime,
 } from './dispatcher.js'
-import { KeyedLock } from './keyed-lock.js'
 import { PluginHost } from './plugins.js'
 import { Rulebook } from './rulebook.js'
 import * as repo from './rules.repo.js'
@@ -78,7 +77,6 @@ export class BotService {
   readonly plugins: PluginHost
   readonly dispatcher: Dispatcher
   private readonly rulebook: Rulebook
-  private readonly serial = new KeyedLock()
   private readonly builtinNames: Set<string>
 
   constructor(private readonly deps: BotDeps) {
@@ -241,28 +239,26 @@ export class BotService {
 
   // ---- dispatch ----
 
-  /** The `message.process` job: the bot's answer to one inbound message. */
+  /**
+   * The `message.process` job: the bot's answer to one inbound message. (The queue runs the
+   * jobs of one conversation one at a time, in order: ingest enqueues them in its group.)
+   */
   async process(job: Job<'message.process'>): Promise<void> {
-    const { messageId, conversationId, group } = job.data
-    // One conversation's messages are answered one at a time, in order. (Seam: once the
-    // job queue runs jobs of a `group` in order, ingest enqueues with the conversation as
-    // the group and this lock has nothing left to do.)
-    await this.serial.run(conversationId ?? messageId, async () => {
-      const message = await this.deps.messages.get(messageId).catch((err: unknown) => {
-        if (err instanceof AppError && err.code === 'MESSAGE_NOT_FOUND') return undefined
+    const { messageId, groupChat } = job.data
+    const message = await this.deps.messages.get(messageId).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'MESSAGE_NOT_FOUND') return undefined
+      throw err
+    })
+    if (!message || message.direction !== 'in') return
+    const input: DispatchInput = { message, ...(groupChat ? { group: groupChat } : {}) }
+    const decision = await this.dispatcher
+      .dispatch(input, { dryRun: false })
+      .catch((err: unknown) => {
+        // The account was deleted since: there is nobody to answer for.
+        if (err instanceof AppError && err.code === 'ACCOUNT_NOT_FOUND') return undefined
         throw err
       })
-      if (!message || message.direction !== 'in') return
-      const input: DispatchInput = { message, ...(group ? { group } : {}) }
-      const decision = await this.dispatcher
-        .dispatch(input, { dryRun: false })
-        .catch((err: unknown) => {
-          // The account was deleted since: there is nobody to answer for.
-          if (err instanceof AppError && err.code === 'ACCOUNT_NOT_FOUND') return undefined
-          throw err
-        })
-      this.deps.logger.debug({ messageId, decision }, 'bot decided')
-    })
+    this.deps.logger.debug({ messageId, decision }, 'bot decided')
   }
 
   /** What the bot would do with a message, without sending or changing anything. */

@@ -40,8 +40,8 @@ export interface FlowRuntime {
     flowId: string,
     options?: { dryRun?: boolean; vars?: Record<string, unknown> },
   ): Promise<FlowOutcome>
-  /** The id of a flow whose trigger keywords this message matches, if any. */
-  matchTrigger?(message: Message): Promise<string | null> | string | null
+  /** The flow whose trigger keywords this message matches, if any. */
+  matchTrigger?(message: Message): Promise<{ flowId: string } | null>
 }
 
 /** Where plugins register flows defined in code (the flow engine provides it). */
@@ -336,9 +336,9 @@ export class Dispatcher {
     let outcome = await flows.handle(ctx.message, options)
     let started = false
     if (!outcome && flows.matchTrigger) {
-      const flowId = await flows.matchTrigger(ctx.message)
-      if (flowId) {
-        outcome = await flows.start(ctx.message, flowId, options)
+      const trigger = await flows.matchTrigger(ctx.message)
+      if (trigger) {
+        outcome = await flows.start(ctx.message, trigger.flowId, options)
         started = true
       }
     }

@@ -1,12 +1,15 @@
 import { z } from 'zod'
 import { languages } from '../i18n/index.js'
 
-/** Opt-out keywords by language: a message that is one of them (case and accents aside). */
+/**
+ * Opt-out keywords by language: a message that is one of them (case and accents aside).
+ * Not "cancel"/"cancelar": people write it about an order or a flow, not to unsubscribe.
+ */
 export const defaultStopKeywords: Record<string, string[]> = {
   en: ['STOP', 'UNSUBSCRIBE', 'STOP ALL', 'OPT OUT'],
-  es: ['BAJA', 'CANCELAR', 'DETENER'],
+  es: ['BAJA', 'DETENER'],
   fr: ['ARRÊT', 'ARRET', 'DÉSABONNER'],
-  pt: ['PARAR', 'SAIR', 'CANCELAR'],
+  pt: ['PARAR', 'SAIR'],
   ar: ['توقف', 'إيقاف', 'الغاء الاشتراك'],
 }
 

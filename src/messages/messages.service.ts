@@ -38,13 +38,12 @@ declare module '../platform/queue/port.js' {
     /** Hand one queued outbound message to its account's transport. */
     'message.send': { messageId: string; accountId: string }
     /**
-     * Run the bot (and anything else that reacts) on one inbound message. `conversationId`
-     * orders the work of one conversation; `group` is set for a message in a group chat.
+     * Run the bot (and anything else that reacts) on one inbound message; `groupChat` is set
+     * for a message written in a group chat.
      */
     'message.process': {
       messageId: string
-      conversationId?: string
-      group?: { id: string; mentionsAccount: boolean }
+      groupChat?: { id: string; mentionsAccount: boolean }
     }
     /** Fetch the media of one inbound message from its provider into the media store. */
     'media.download': { messageId: string; accountId: string }
@@ -164,14 +163,14 @@ export class MessagesService {
       })
       // Lost a race with the same message: roll back the contact and conversation touch.
       if (!message) throw new DuplicateInbound()
+      // The bot answers a conversation's messages one at a time, in the order they came.
       await queue.enqueue(
         'message.process',
         {
           messageId: message.id,
-          conversationId: conversation.id,
-          ...(inbound.group ? { group: inbound.group } : {}),
+          ...(inbound.group ? { groupChat: inbound.group } : {}),
         },
-        { runHere: true },
+        { runHere: true, group: message.conversationId },
         trx,
       )
       if (content && needsDownload(content)) {

@@ -13,6 +13,9 @@ export const errorCatalogue = {
   MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found' },
   RULE_NOT_FOUND: { status: 404, title: 'Rule not found' },
   MEDIA_NOT_FOUND: { status: 404, title: 'Media not found' },
+  FLOW_NOT_FOUND: { status: 404, title: 'Flow not found' },
+  FLOW_READ_ONLY: { status: 409, title: 'The flow is defined in code and cannot be changed here' },
+  FLOW_DISABLED: { status: 409, title: 'The flow is disabled' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
   ACCOUNT_PHONE_NUMBER_ID_TAKEN: {

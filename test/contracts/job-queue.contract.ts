@@ -496,6 +496,120 @@ export function jobQueueContract(name: string, makeQueue: () => Promise<QueueUnd
       })
     })
 
+    describe('groups', () => {
+      /** Runs `jobs` (group, n) through a worker of concurrency 4; returns what it saw. */
+      function watchGroups(options: { failFirst?: Set<number>; failAlways?: Set<number> } = {}) {
+        const order = new Map<string, number[]>()
+        const active = new Map<string, number>()
+        let overlap = 0
+        let running = 0
+        let peak = 0
+        const attempts = new Map<number, number>()
+        queue.work(
+          'test.echo',
+          async (job) => {
+            const group = `g${job.data.n % 3}`
+            const inGroup = (active.get(group) ?? 0) + 1
+            active.set(group, inGroup)
+            if (inGroup > 1) overlap++
+            running++
+            peak = Math.max(peak, running)
+            try {
+              await sleep(5)
+              const attempt = (attempts.get(job.data.n) ?? 0) + 1
+              attempts.set(job.data.n, attempt)
+              if (options.failAlways?.has(job.data.n)) throw new Error('always fails')
+              if (attempt === 1 && options.failFirst?.has(job.data.n))
+                throw new Error('first fails')
+              order.set(group, [...(order.get(group) ?? []), job.data.n])
+            } finally {
+              running--
+              active.set(group, (active.get(group) ?? 1) - 1)
+            }
+          },
+          { concurrency: 4 },
+        )
+        return {
+          order,
+          overlap: () => overlap,
+          peak: () => peak,
+        }
+      }
+
+      /** Enqueues jobs 0…count-1 one after another (concurrent enqueues have no order). */
+      async function enqueueAll(
+        count: number,
+        runHere: boolean,
+        maxAttempts?: number,
+      ): Promise<string[]> {
+        const ids: string[] = []
+        for (let n = 0; n < count; n++) {
+          const options = { group: `g${n % 3}`, runHere, ...(maxAttempts ? { maxAttempts } : {}) }
+          ids.push(await queue.enqueue('test.echo', { n }, options))
+        }
+        return ids
+      }
+
+      for (const runHere of [false, true]) {
+        it(`runs a group's jobs one at a time in order, groups side by side${runHere ? ' (runHere)' : ''}`, async () => {
+          const seen = watchGroups()
+          await queue.start()
+          const ids = await enqueueAll(15, runHere)
+          for (const id of ids) await untilDone(queue, id)
+          expect(seen.overlap()).toBe(0)
+          expect(seen.peak()).toBeGreaterThan(1)
+          expect(Object.fromEntries(seen.order)).toEqual({
+            g0: [0, 3, 6, 9, 12],
+            g1: [1, 4, 7, 10, 13],
+            g2: [2, 5, 8, 11, 14],
+          })
+        })
+      }
+
+      it('holds a group while its job waits for a retry', async () => {
+        const seen = watchGroups({ failFirst: new Set([3]) })
+        await queue.start()
+        const ids = await enqueueAll(9, true)
+        for (const id of ids) await untilDone(queue, id)
+        expect(seen.overlap()).toBe(0)
+        expect(seen.order.get('g0')).toEqual([0, 3, 6])
+      })
+
+      it('lets a group go on past a dead letter', async () => {
+        const seen = watchGroups({ failAlways: new Set([3]) })
+        await queue.start()
+        const ids = await enqueueAll(9, true, 2)
+        await untilState(queue, ids[3]!, 'dead')
+        for (const id of ids.filter((_, n) => n !== 3)) await untilDone(queue, id)
+        expect(seen.order.get('g0')).toEqual([0, 6])
+      })
+
+      it('is not held up by a grouped job whose transaction rolled back', async () => {
+        const seen = watchGroups()
+        await queue.start()
+        await expect(
+          transaction(db, async (trx) => {
+            await queue.enqueue('test.echo', { n: 0 }, { group: 'g0', runHere: true }, trx)
+            throw new Error('rolled back')
+          }),
+        ).rejects.toThrow('rolled back')
+        const id = await queue.enqueue('test.echo', { n: 3 }, { group: 'g0', runHere: true })
+        await untilDone(queue, id)
+        expect(seen.order.get('g0')).toEqual([3])
+      })
+
+      it('keeps the order of a group across a stop and a start', async () => {
+        const seen = watchGroups()
+        await queue.start()
+        const ids = await enqueueAll(12, true)
+        await queue.stop(5000)
+        await queue.start()
+        for (const id of ids) await untilDone(queue, id)
+        expect(seen.overlap()).toBe(0)
+        expect(seen.order.get('g1')).toEqual([1, 4, 7, 10])
+      })
+    })
+
     describe('ordering', () => {
       it('runs higher priority jobs first', async () => {
         const order: number[] = []

@@ -41,7 +41,7 @@ describe.each(testDialects())('the bot on %s', (dialect) => {
   beforeAll(async () => {
     await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve))
     hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`
-    t = await startTestLinda(dialect, { env: { LINDA_BOT_WEBHOOKS_ALLOW_LOOPBACK: 'true' } })
+    t = await startTestLinda(dialect, { env: { LINDA_WEBHOOKS_ALLOW_LOOPBACK: 'true' } })
   })
 
   afterAll(async () => {

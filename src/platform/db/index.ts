@@ -1,5 +1,5 @@
 export { openDb, type DbHandle, type OpenDbOptions } from './db.js'
 export { migrateToLatest, pendingMigrations } from './migrate.js'
-export { transaction, afterCommit, groupWrite } from './transaction.js'
+export { transaction, afterCommit, afterRollback, groupWrite } from './transaction.js'
 export { prepared } from './prepared.js'
 export * from './schema.js'

@@ -3,7 +3,9 @@ import * as initial from './migrations/20261124000000_initial.js'
 import * as accountLifecycle from './migrations/20261125000000_account_lifecycle.js'
 import * as baileys from './migrations/20261125010000_baileys.js'
 import * as media from './migrations/20261125020000_media.js'
+import * as jobGroups from './migrations/20261125050000_job_groups.js'
 import * as bot from './migrations/20261125100000_bot.js'
+import * as flows from './migrations/20261125110000_flows.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
 const migrations: Record<string, Migration> = {
@@ -11,7 +13,9 @@ const migrations: Record<string, Migration> = {
   '20261125000000_account_lifecycle': accountLifecycle,
   '20261125010000_baileys': baileys,
   '20261125020000_media': media,
+  '20261125050000_job_groups': jobGroups,
   '20261125100000_bot': bot,
+  '20261125110000_flows': flows,
 }
 
 function migrator(db: Kysely<unknown>): Migrator {

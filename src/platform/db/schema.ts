@@ -91,6 +91,8 @@ export interface JobsTable {
   attempts: number
   max_attempts: number
   dedupe_key: string | null
+  /** Jobs of one group run one at a time, in id order. */
+  group_key: ColumnType<string | null, string | null | undefined, string | null>
   last_error: string | null
   locked_until: NullableTime
   created_at: Time
@@ -188,6 +190,48 @@ export interface MediaTable {
   created_at: Time
 }
 
+/** A conversation flow edited through the API: its current version's definition. */
+export interface FlowsTable {
+  id: string
+  name: string
+  account_id: string | null
+  enabled: Flag
+  version: number
+  definition: Json<Record<string, unknown>>
+  created_at: Time
+  updated_at: Time
+}
+
+/** Every version of a flow's definition, kept for the contacts still running it. */
+export interface FlowVersionsTable {
+  flow_id: string
+  version: number
+  definition: Json<Record<string, unknown>>
+  created_at: Time
+}
+
+/** A conversation's place in a flow (one row per conversation: its last flow). */
+export interface FlowSessionsTable {
+  conversation_id: string
+  account_id: string
+  contact_id: string
+  phone: string
+  flow_id: string
+  flow_version: number
+  step_id: string
+  vars: Json<Record<string, unknown>>
+  retries: number
+  status: 'active' | 'ended'
+  end_reason: string | null
+  turn: number
+  reminded: Flag
+  last_message_id: string | null
+  outbox: Json<Array<{ key: string; content: Record<string, unknown> }>>
+  started_at: Time
+  updated_at: Time
+  expires_at: NullableTime
+}
+
 export interface Database {
   accounts: AccountsTable
   contacts: ContactsTable
@@ -204,6 +248,9 @@ export interface Database {
   baileys_auth: BaileysAuthTable
   baileys_messages: BaileysMessagesTable
   baileys_lids: BaileysLidsTable
+  flows: FlowsTable
+  flow_versions: FlowVersionsTable
+  flow_sessions: FlowSessionsTable
 }
 
 export type Db = Kysely<Database>

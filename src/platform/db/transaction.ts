@@ -1,13 +1,22 @@
 import { CompiledQuery, SqliteAdapter } from 'kysely'
 import type { Db, Executor, Trx } from './schema.js'
 
-const afterCommitHooks = new WeakMap<object, Array<() => void>>()
+interface Hooks {
+  commit: Array<() => void>
+  rollback: Array<() => void>
+}
+
+const transactionHooks = new WeakMap<object, Hooks>()
+
+function runAll(hooks: Array<() => void>): void {
+  for (const hook of hooks) hook()
+}
 
 interface GroupItem {
   fn: (trx: Trx) => Promise<unknown>
   /** One statement: atomic by itself, so it needs no savepoint. */
   single: boolean
-  hooks: Array<() => void>
+  hooks: Hooks
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
   outcome?: { ok: true; value: unknown } | { ok: false; error: unknown }
@@ -34,7 +43,13 @@ class GroupCommitter {
 
   run<T>(fn: (trx: Trx) => Promise<T>, single = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, single, hooks: [], resolve: resolve as (v: unknown) => void, reject })
+      this.queue.push({
+        fn,
+        single,
+        hooks: { commit: [], rollback: [] },
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      })
       if (!this.running) void this.drain()
     })
   }
@@ -49,7 +64,7 @@ class GroupCommitter {
             while (this.queue.length > 0 && batch.length < GROUP_LIMIT) {
               const item = this.queue.shift()!
               batch.push(item)
-              afterCommitHooks.set(trx, item.hooks)
+              transactionHooks.set(trx, item.hooks)
               if (item.single) {
                 // A failing statement undoes only itself; the batch goes on.
                 try {
@@ -71,15 +86,19 @@ class GroupCommitter {
             }
           })
         } catch (error) {
-          for (const item of batch) item.reject(error)
+          for (const item of batch) {
+            item.reject(error)
+            runAll(item.hooks.rollback)
+          }
           continue
         }
         for (const item of batch) {
           if (item.outcome?.ok) {
             item.resolve(item.outcome.value)
-            for (const hook of item.hooks) hook()
+            runAll(item.hooks.commit)
           } else {
             item.reject(item.outcome?.error)
+            runAll(item.hooks.rollback)
           }
         }
       }
@@ -108,12 +127,18 @@ function committerFor(db: Db): GroupCommitter | null {
 export async function transaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
   const committer = committerFor(db)
   if (committer) return committer.run(fn)
-  const hooks: Array<() => void> = []
-  const result = await db.transaction().execute(async (trx) => {
-    afterCommitHooks.set(trx, hooks)
-    return fn(trx)
-  })
-  for (const hook of hooks) hook()
+  const hooks: Hooks = { commit: [], rollback: [] }
+  let result: T
+  try {
+    result = await db.transaction().execute(async (trx) => {
+      transactionHooks.set(trx, hooks)
+      return fn(trx)
+    })
+  } catch (err) {
+    runAll(hooks.rollback)
+    throw err
+  }
+  runAll(hooks.commit)
   return result
 }
 
@@ -131,7 +156,15 @@ export async function groupWrite<T>(db: Db, fn: (executor: Executor) => Promise<
  * executor is not a transaction opened by `transaction`.
  */
 export function afterCommit(executor: Executor, hook: () => void): void {
-  const hooks = afterCommitHooks.get(executor)
-  if (hooks) hooks.push(hook)
+  const hooks = transactionHooks.get(executor)
+  if (hooks) hooks.commit.push(hook)
   else hook()
+}
+
+/**
+ * Runs `hook` if the transaction `executor` belongs to rolls back (on SQLite: if the
+ * caller's own part of a group commit does). Never runs outside a `transaction`.
+ */
+export function afterRollback(executor: Executor, hook: () => void): void {
+  transactionHooks.get(executor)?.rollback.push(hook)
 }

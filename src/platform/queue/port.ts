@@ -18,6 +18,12 @@ export interface EnqueueOptions {
   runAt?: string | Date
   /** While a job with this key is pending or running, enqueueing it again returns that job. */
   dedupeKey?: string
+  /**
+   * Jobs of the same name and group run one at a time, in the order they were enqueued:
+   * a job waits while an earlier one of its group is pending (a retry included) or running.
+   * Dead letters no longer hold their group up.
+   */
+  group?: string
   /** Higher runs first among due jobs of the same name; default 0. */
   priority?: number
   /** Attempts before the job becomes a dead letter; default 5. */

@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely'
 import type { Logger } from '../logging.js'
 import {
   afterCommit,
+  afterRollback,
   fromJson,
   nowIso,
   prepared,
@@ -49,6 +50,8 @@ interface Worker {
   concurrency: number
   active: number
   claiming: boolean
+  /** The claim under way, if any: `stop` waits for it so that no job it takes goes unseen. */
+  claimDone: Promise<void> | undefined
   again: boolean
   wakePending: boolean
   /** Jobs claimed at enqueue (runHere), waiting for a free slot. */
@@ -60,7 +63,15 @@ interface Worker {
 
 type Row = Pick<
   Selectable<JobsTable>,
-  'id' | 'queue' | 'payload' | 'attempts' | 'max_attempts' | 'created_at' | 'priority' | 'run_at'
+  | 'id'
+  | 'queue'
+  | 'payload'
+  | 'attempts'
+  | 'max_attempts'
+  | 'created_at'
+  | 'priority'
+  | 'run_at'
+  | 'group_key'
 >
 
 /** Enqueueing is the hot path of every message: its insert is compiled once. */
@@ -77,6 +88,7 @@ const insertJob = prepared(
       attempts: number
       maxAttempts: number
       dedupeKey: string | null
+      groupKey: string | null
       lockedUntil: string | null
       now: string
     },
@@ -93,6 +105,7 @@ const insertJob = prepared(
         attempts: p.attempts,
         max_attempts: p.maxAttempts,
         dedupe_key: p.dedupeKey,
+        group_key: p.groupKey,
         locked_until: p.lockedUntil,
         created_at: p.now,
         updated_at: p.now,
@@ -121,11 +134,25 @@ export class SqlJobQueue implements JobQueue {
   private readonly pollIntervalMs: number
   private readonly lockMs: number
   private readonly retryBaseMs: number
+  /**
+   * Whether this process alone writes the table through one connection, so that jobs
+   * commit in the order they are enqueued: then a grouped job can be claimed as it is
+   * written. On a pool, a later job of a group may commit before an earlier one.
+   */
+  private readonly ordersCommits: boolean
+  /**
+   * When `ordersCommits`: how many jobs of each group (`queue\0group`) are live, known
+   * since start. A job whose group has none can be claimed as it is written (`runHere`);
+   * the others wait their turn in the table. May overcount after a rollback, which only
+   * costs the fast path.
+   */
+  private readonly liveGroups = new Map<string, number>()
 
   constructor(private readonly options: SqlQueueOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000
     this.lockMs = options.lockMs ?? 5 * 60_000
     this.retryBaseMs = options.retryBaseMs ?? 1000
+    this.ordersCommits = options.exclusive === true && options.dialect === 'sqlite'
   }
 
   get running(): boolean {
@@ -142,23 +169,44 @@ export class SqlJobQueue implements JobQueue {
     const runAt = options.runAt ? new Date(options.runAt).toISOString() : now
     const delay = Date.parse(runAt) - Date.now()
     const worker = this.workers.get(name)
-    const claimHere = options.runHere === true && delay <= 0 && worker !== undefined && this.running
+    const groupKey = options.group ?? null
+    const groupId = groupKey === null ? undefined : `${name}\0${groupKey}`
+    const claimHere =
+      options.runHere === true &&
+      delay <= 0 &&
+      worker !== undefined &&
+      this.running &&
+      (groupId === undefined || (this.ordersCommits && (this.liveGroups.get(groupId) ?? 0) === 0))
     const id = newId()
     const maxAttempts = options.maxAttempts ?? 5
-    const { rows } = await insertJob(executor, {
-      id,
-      queue: name,
-      payload: toJson(data),
-      state: claimHere ? 'active' : 'pending',
-      priority: options.priority ?? 0,
-      runAt,
-      attempts: claimHere ? 1 : 0,
-      maxAttempts,
-      dedupeKey: options.dedupeKey ?? null,
-      lockedUntil: claimHere ? new Date(Date.now() + this.lockMs).toISOString() : null,
-      now,
-    })
+    // Counted before the insert so that enqueues of one group racing each other see it.
+    const counted = groupId !== undefined && this.ordersCommits
+    if (counted) this.liveGroups.set(groupId, (this.liveGroups.get(groupId) ?? 0) + 1)
+    let rows: Array<{ id: string }>
+    try {
+      ;({ rows } = await insertJob(executor, {
+        id,
+        queue: name,
+        payload: toJson(data),
+        state: claimHere ? 'active' : 'pending',
+        priority: options.priority ?? 0,
+        runAt,
+        attempts: claimHere ? 1 : 0,
+        maxAttempts,
+        dedupeKey: options.dedupeKey ?? null,
+        groupKey,
+        lockedUntil: claimHere ? new Date(Date.now() + this.lockMs).toISOString() : null,
+        now,
+      }))
+    } catch (err) {
+      if (counted) this.groupDone(groupId)
+      throw err
+    }
     const inserted = rows[0]
+    if (counted) {
+      if (inserted) afterRollback(executor, () => this.groupDone(groupId))
+      else this.groupDone(groupId)
+    }
     if (!inserted) {
       const existing = await executor
         .selectFrom('jobs')
@@ -179,6 +227,7 @@ export class SqlJobQueue implements JobQueue {
         created_at: now,
         priority: options.priority ?? 0,
         run_at: runAt,
+        group_key: groupKey,
       }
       afterCommit(executor, () => this.handOver(worker, row))
     } else {
@@ -222,6 +271,7 @@ export class SqlJobQueue implements JobQueue {
       concurrency: Math.max(1, options.concurrency ?? 1),
       active: 0,
       claiming: false,
+      claimDone: undefined,
       again: false,
       wakePending: false,
       held: [],
@@ -236,6 +286,7 @@ export class SqlJobQueue implements JobQueue {
     this.started = true
     this.stopping = false
     await this.recoverStalled(this.options.exclusive === true)
+    if (this.ordersCommits) await this.loadLiveGroups()
     this.housekeeping = setInterval(() => void this.housekeep(), 30_000)
     this.housekeeping.unref()
     for (const name of this.workers.keys()) this.wake(name)
@@ -250,6 +301,7 @@ export class SqlJobQueue implements JobQueue {
       // A stale timer would make `schedule` think a wake-up is already set after a restart.
       worker.timer = undefined
     }
+    await Promise.all([...this.workers.values()].map((w) => w.claimDone))
     await this.releaseHeld()
     const all = () => Promise.allSettled([...this.inFlight.values()].map((f) => f.done))
     let timer: NodeJS.Timeout | undefined
@@ -324,7 +376,7 @@ export class SqlJobQueue implements JobQueue {
     setImmediate(() => {
       worker.wakePending = false
       if (worker.claiming) worker.again = true
-      else void this.claim(worker)
+      else worker.claimDone = this.claim(worker)
     })
   }
 
@@ -378,7 +430,46 @@ export class SqlJobQueue implements JobQueue {
     const now = nowIso()
     const lockedUntil = new Date(Date.now() + this.lockMs).toISOString()
     const { db, dialect } = this.options
+    // The jobs to take, chosen once: in a CTE, PostgreSQL runs a locking SELECT exactly once
+    // (as a plain subquery it may re-run it per row and take more than `limit`).
     const rows = await db
+      .with('next', (db) =>
+        db
+          .selectFrom('jobs')
+          .select('id')
+          .where('queue', '=', name)
+          .where('state', '=', 'pending')
+          .where('run_at', '<=', now)
+          // A grouped job waits for every earlier live job of its group.
+          .where((eb) =>
+            eb.or([
+              eb('group_key', 'is', null),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('jobs as earlier')
+                    .select(sql.lit(1).as('one'))
+                    .whereRef('earlier.queue', '=', 'jobs.queue')
+                    .whereRef('earlier.group_key', '=', 'jobs.group_key')
+                    .where((e) =>
+                      e.or([
+                        e('earlier.state', '=', 'active'),
+                        e.and([
+                          e('earlier.state', '=', 'pending'),
+                          e('earlier.id', '<', e.ref('jobs.id')),
+                        ]),
+                      ]),
+                    ),
+                ),
+              ),
+            ]),
+          )
+          .orderBy('priority', 'desc')
+          .orderBy('run_at')
+          .orderBy('id')
+          .limit(limit)
+          .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked()),
+      )
       .updateTable('jobs')
       .set((eb) => ({
         state: 'active',
@@ -386,19 +477,7 @@ export class SqlJobQueue implements JobQueue {
         locked_until: lockedUntil,
         updated_at: now,
       }))
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('jobs')
-          .select('id')
-          .where('queue', '=', name)
-          .where('state', '=', 'pending')
-          .where('run_at', '<=', now)
-          .orderBy('priority', 'desc')
-          .orderBy('run_at')
-          .orderBy('id')
-          .limit(limit)
-          .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked()),
-      )
+      .where('id', 'in', (eb) => eb.selectFrom('next').select('id'))
       .where('state', '=', 'pending')
       .returning([
         'id',
@@ -409,6 +488,7 @@ export class SqlJobQueue implements JobQueue {
         'created_at',
         'priority',
         'run_at',
+        'group_key',
       ])
       .execute()
     return rows.sort(
@@ -434,8 +514,10 @@ export class SqlJobQueue implements JobQueue {
         await worker.handler(job, abort.signal)
         await this.complete(row.id)
         this.options.onSettled?.(worker.name, 'completed', performance.now() - started)
+        if (row.group_key !== null) this.groupAdvanced(worker, row.group_key, true)
       } catch (err) {
-        await this.fail(worker, job, err, performance.now() - started)
+        const dead = await this.fail(worker, job, err, performance.now() - started)
+        if (row.group_key !== null) this.groupAdvanced(worker, row.group_key, dead)
       }
     })()
       .catch((err: unknown) => {
@@ -455,7 +537,35 @@ export class SqlJobQueue implements JobQueue {
     this.inFlight.set(row.id, { done, abort })
   }
 
-  private async fail(worker: Worker, job: Job, err: unknown, ms: number): Promise<void> {
+  /**
+   * A grouped job finished (`done`: completed or dead) or went back to wait: the next job of
+   * its group may now be claimable, though no enqueue will wake the worker for it.
+   */
+  private groupAdvanced(worker: Worker, groupKey: string, done: boolean): void {
+    if (done && this.ordersCommits) this.groupDone(`${worker.name}\0${groupKey}`)
+    worker.backlog = true
+  }
+
+  private groupDone(groupId: string): void {
+    const n = (this.liveGroups.get(groupId) ?? 0) - 1
+    if (n > 0) this.liveGroups.set(groupId, n)
+    else this.liveGroups.delete(groupId)
+  }
+
+  private async loadLiveGroups(): Promise<void> {
+    this.liveGroups.clear()
+    const rows = await this.options.db
+      .selectFrom('jobs')
+      .select(['queue', 'group_key', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('group_key', 'is not', null)
+      .where('state', 'in', ['pending', 'active'])
+      .groupBy(['queue', 'group_key'])
+      .execute()
+    for (const row of rows) this.liveGroups.set(`${row.queue}\0${row.group_key}`, Number(row.n))
+  }
+
+  /** Records a failed attempt; true when the job became a dead letter. */
+  private async fail(worker: Worker, job: Job, err: unknown, ms: number): Promise<boolean> {
     const message = err instanceof Error ? err.message : String(err)
     if (err instanceof DelayError) {
       await this.settle(job.id, {
@@ -466,7 +576,7 @@ export class SqlJobQueue implements JobQueue {
       })
       this.wake(worker.name, err.delayMs)
       this.options.onSettled?.(worker.name, 'retry', ms)
-      return
+      return false
     }
     const dead = err instanceof UnrecoverableError || job.attempt >= job.maxAttempts
     const log = { err, jobId: job.id, queue: worker.name, attempt: job.attempt }
@@ -474,7 +584,7 @@ export class SqlJobQueue implements JobQueue {
       this.options.logger.error(log, 'job failed for good; kept as a dead letter')
       await this.settle(job.id, { state: 'dead', lastError: message })
       this.options.onSettled?.(worker.name, 'dead', ms)
-      return
+      return true
     }
     const delay = backoffDelay(job.attempt, this.retryBaseMs)
     this.options.logger.warn({ ...log, retryInMs: delay }, 'job failed; will retry')
@@ -485,6 +595,7 @@ export class SqlJobQueue implements JobQueue {
     })
     this.wake(worker.name, delay)
     this.options.onSettled?.(worker.name, 'retry', ms)
+    return false
   }
 
   private completions: { ids: string[]; done: Promise<void> } | undefined
