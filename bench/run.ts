@@ -34,7 +34,12 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
-const bot = await benchBotDispatcher({ rules: 1000, messages: quick ? 5000 : 30_000, log })
+const bot = await benchBotDispatcher({
+  rules: 1000,
+  flows: 50,
+  messages: quick ? 5000 : 30_000,
+  log,
+})
 const flows = await benchFlows({ flows: 50, messages: quick ? 20_000 : 200_000, log })
 const baileys = await benchBaileysSessions({ sessions: quick ? 5 : 20, restarts: 5, log })
 
@@ -88,7 +93,7 @@ rows.push(
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
   [
-    `bot: dispatcher, ${bot.rules} rules (dry run, SQLite)`,
+    `bot: dispatcher, ${bot.rules} rules, ${bot.flows} flows`,
     `${bot.dispatchPerSecond} msg/s`,
     `≥ ${targets.botMessagesPerSecond}`,
     bot.dispatchPerSecond >= targets.botMessagesPerSecond,

@@ -21,6 +21,19 @@ describe(foldText.name, () => {
     expect(foldText('  Olá   Mundo\n\tÇA VA ')).toBe('ola mundo ca va')
   })
 
+  it('folds plain ASCII text as the full Unicode folding would', () => {
+    const full = (text: string) =>
+      text
+        .normalize('NFD')
+        .replace(/(?<!\p{Script=Cyrillic}\p{M}*)\p{M}+/gu, '')
+        .normalize('NFC')
+        .toLocaleLowerCase('und')
+        .replace(/\s+/gu, ' ')
+        .trim()
+    fc.assert(fc.property(fc.string(), (s) => foldText(s) === full(s)))
+    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => foldText(s) === full(s)))
+  })
+
   it('is idempotent', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme' }), (s) => foldText(foldText(s)) === foldText(s)),

@@ -7,14 +7,17 @@ import { compileRegex, REGEX_INPUT_LIMIT } from './safe-regex.js'
  * one letter with and without an accent.
  */
 export function foldText(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/(?<!\p{Script=Cyrillic}\p{M}*)\p{M}+/gu, '')
-    .normalize('NFC')
-    .toLocaleLowerCase('und')
-    .replace(/\s+/gu, ' ')
-    .trim()
+  // ASCII (most messages) has no marks to remove: lower case and spaces only.
+  const unmarked = asciiOnly.test(text)
+    ? text
+    : text
+        .normalize('NFD')
+        .replace(/(?<!\p{Script=Cyrillic}\p{M}*)\p{M}+/gu, '')
+        .normalize('NFC')
+  return unmarked.toLowerCase().replace(/\s+/gu, ' ').trim()
 }
+
+const asciiOnly = /^[\x20-\x7e\s]*$/
 
 const wordPattern = /[\p{L}\p{N}\p{M}]+/gu
 
