@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
+import { benchBotDispatcher } from './bot-dispatcher.js'
 import { benchBaileysSessions } from './baileys-sessions.js'
 import { benchAuth } from './auth.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
@@ -21,6 +22,8 @@ const targets = {
   cloudMessagesPerSecond: 2000,
   cloudP99Ms: 50,
   accountCreateMedianMs: 20,
+  botMessagesPerSecond: 20_000,
+  botMatchP99Ms: 1,
   flowTriggerChecksPerSecond: 100_000,
 }
 
@@ -33,6 +36,12 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const bot = await benchBotDispatcher({
+  rules: 1000,
+  flows: 50,
+  messages: quick ? 5000 : 30_000,
+  log,
+})
 const flows = await benchFlows({ flows: 50, messages: quick ? 20_000 : 200_000, log })
 const baileys = await benchBaileysSessions({ sessions: quick ? 5 : 20, restarts: 5, log })
 const content = await benchTemplatesLanguages({
@@ -92,6 +101,20 @@ rows.push(
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
   [
+    `bot: dispatcher, ${bot.rules} rules, ${bot.flows} flows`,
+    `${bot.dispatchPerSecond} msg/s`,
+    `≥ ${targets.botMessagesPerSecond}`,
+    bot.dispatchPerSecond >= targets.botMessagesPerSecond,
+  ],
+  [`bot: dispatcher p99 per message`, `${bot.dispatchP99Ms} ms`, '', true],
+  [`bot: rule matching, ${bot.rules} rules`, `${bot.matchPerSecond} msg/s`, '', true],
+  [
+    `bot: rule matching p99 per message`,
+    `${bot.matchP99Ms} ms`,
+    `< ${targets.botMatchP99Ms}`,
+    bot.matchP99Ms < targets.botMatchP99Ms,
+  ],
+  [
     `flow keyword match, ${flows.flows} flows`,
     `${flows.triggerChecksPerSecond} msg/s`,
     `≥ ${targets.flowTriggerChecksPerSecond}`,
@@ -141,6 +164,7 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  bot,
   flows,
   baileys,
   templatesLanguages: content,

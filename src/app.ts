@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
-import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
-import { FlowsService, flowsRoutes } from './bot/flows/index.js'
+import { BotService, botRoutes, greetingRule, rulesRoutes } from './bot/index.js'
+import { FlowsService, flowsRoutes, type CodeFlowInput } from './bot/flows/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
@@ -245,9 +245,15 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     db: db.db,
     accounts,
     messages,
-    flows,
     logger: logger.child({ component: 'bot' }),
+    flows,
+    // Plugins' flows defined in code (`api.addFlow`) are checked and registered by the engine.
+    flowRegistry: { register: (definition) => flows.registerFlow(definition as CodeFlowInput) },
+    webhooksAllowLoopback: config.webhooksAllowLoopback,
   })
+  // Plugins load before the routes, so that `GET /commands` lists theirs; one that fails
+  // is logged and left out.
+  await bot.plugins.loadDir(config.pluginsDir)
   const apiKeys = new ApiKeysService(db.db)
   const users = new UsersService({ db: db.db, events })
   const auth = new AuthService({
@@ -306,6 +312,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      botRoutes(bot),
       flowsRoutes(flows),
       templatesRoutes(templates),
       languagesRoutes(languages),

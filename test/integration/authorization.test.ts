@@ -115,6 +115,26 @@ const rules: Record<string, Rule> = {
   'PATCH /api/v1/rules/:id': { minRole: 'admin' },
   'DELETE /api/v1/rules/:id': { minRole: 'admin' },
 
+  'POST /api/v1/bot/simulate': {
+    minRole: 'viewer',
+    account: (id) => ({
+      path: '/api/v1/bot/simulate',
+      body: { accountId: id, from: virtualPhone(), text: 'hi' },
+    }),
+  },
+  'GET /api/v1/commands': { minRole: 'viewer' },
+  'GET /api/v1/bot/settings': { minRole: 'viewer' },
+  'PATCH /api/v1/bot/settings': { minRole: 'admin' },
+  'GET /api/v1/bot/settings/:accountId': {
+    minRole: 'viewer',
+    path: () => `/api/v1/bot/settings/${NONE}`,
+    account: (id) => ({ path: `/api/v1/bot/settings/${id}` }),
+  },
+  'PATCH /api/v1/bot/settings/:accountId': {
+    minRole: 'admin',
+    path: () => `/api/v1/bot/settings/${NONE}`,
+  },
+
   'GET /api/v1/flows': { minRole: 'viewer' },
   'POST /api/v1/flows': { minRole: 'admin' },
   'GET /api/v1/flows/:id': { minRole: 'viewer' },

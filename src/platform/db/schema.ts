@@ -39,6 +39,8 @@ export interface ContactsTable {
   attributes: Json<Record<string, unknown>>
   opted_out: Flag
   opted_out_at: NullableTime
+  /** What opted the contact out: `keyword` (it wrote STOP…), `api`, … */
+  opted_out_source: string | null
   last_inbound_at: NullableTime
   last_outbound_at: NullableTime
   created_at: Time
@@ -51,6 +53,8 @@ export interface ConversationsTable {
   contact_id: string
   status: string
   bot_paused: Flag
+  /** Who the conversation is assigned to (a team member's id); null: nobody. */
+  assignee_id: string | null
   unread_count: ColumnType<number, number | undefined, number>
   last_message_at: Time
   last_inbound_at: NullableTime
@@ -180,10 +184,35 @@ export interface RulesTable {
   name: string
   match: Json<Record<string, unknown>>
   actions: Json<Record<string, unknown>[]>
+  /** When the rule may fire besides its match (language, hours, tags…). */
+  conditions: ColumnType<Record<string, unknown> | string, string | undefined, string>
   priority: number
   enabled: Flag
+  /** Seconds before the rule fires again for the same contact; 0: no cooldown. */
+  cooldown_seconds: ColumnType<number, number | undefined, number>
   created_at: Time
   updated_at: Time
+}
+
+/** The bot's settings: `scope` is `instance` or an account id; `settings` the keys set there. */
+export interface BotSettingsTable {
+  scope: string
+  settings: Json<Record<string, unknown>>
+  updated_at: Time
+}
+
+/** When a rule last fired for a contact (its per-contact cooldown). */
+export interface BotRuleFiresTable {
+  rule_id: string
+  contact_id: string
+  fired_at: Time
+}
+
+/** Automatic replies in a conversation since `window_start` (the loop guard's minute). */
+export interface BotReplyWindowsTable {
+  conversation_id: string
+  window_start: Time
+  replies: number
 }
 
 export interface InstanceSettingsTable {
@@ -308,6 +337,9 @@ export interface Database {
   user_links: UserLinksTable
   login_throttle: LoginThrottleTable
   rules: RulesTable
+  bot_settings: BotSettingsTable
+  bot_rule_fires: BotRuleFiresTable
+  bot_reply_windows: BotReplyWindowsTable
   instance_settings: InstanceSettingsTable
   media: MediaTable
   baileys_auth: BaileysAuthTable
