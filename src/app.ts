@@ -2,6 +2,12 @@ import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
 import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
+import {
+  attributesRoutes,
+  ContactsService,
+  contactsRoutes,
+  segmentsRoutes,
+} from './contacts/index.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
 import type { App } from './http/types.js'
@@ -49,6 +55,7 @@ export interface Linda {
   accounts: AccountsService
   messages: MessagesService
   bot: BotService
+  contacts: ContactsService
   apiKeys: ApiKeysService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
@@ -138,6 +145,17 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     },
   }))
 
+  const contacts = new ContactsService({
+    db: db.db,
+    dialect: db.dialect,
+    logger: logger.child({ component: 'contacts' }),
+    defaultCountryOf: async (accountId) => (await accounts.get(accountId)).settings.defaultCountry,
+    numberChecker: (accountId) => {
+      const { transport } = accounts.transport(accountId)
+      return transport.checkNumbers ? (phones) => transport.checkNumbers!(phones) : undefined
+    },
+  })
+
   const bot = new BotService({
     db: db.db,
     accounts,
@@ -189,6 +207,9 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      contactsRoutes(contacts),
+      attributesRoutes(contacts),
+      segmentsRoutes(contacts),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events),
     ],
@@ -208,6 +229,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     messages,
     bot,
+    contacts,
     apiKeys,
     generatedApiKey: boot.generatedApiKey,
     async start() {

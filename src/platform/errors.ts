@@ -13,6 +13,9 @@ export const errorCatalogue = {
   MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found' },
   RULE_NOT_FOUND: { status: 404, title: 'Rule not found' },
   MEDIA_NOT_FOUND: { status: 404, title: 'Media not found' },
+  CONTACT_NOT_FOUND: { status: 404, title: 'Contact not found' },
+  CONTACT_ATTRIBUTE_NOT_FOUND: { status: 404, title: 'Contact attribute not found' },
+  SEGMENT_NOT_FOUND: { status: 404, title: 'Segment not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
   ACCOUNT_PHONE_NUMBER_ID_TAKEN: {
@@ -24,6 +27,12 @@ export const errorCatalogue = {
     status: 409,
     title: "The account's credentials cannot be decrypted with this instance's key",
   },
+  CONTACT_PHONE_TAKEN: { status: 409, title: 'Another contact already has this phone number' },
+  CONTACT_LID_TAKEN: { status: 409, title: 'Another contact already has this WhatsApp LID' },
+  CONTACT_ATTRIBUTE_TAKEN: {
+    status: 409,
+    title: 'The contact attribute is already declared with another type',
+  },
   IDEMPOTENCY_CONFLICT: {
     status: 409,
     title: 'The Idempotency-Key was already used with another request',
@@ -32,6 +41,10 @@ export const errorCatalogue = {
   MESSAGE_TYPE_NOT_SUPPORTED: {
     status: 422,
     title: "The account's transport cannot send this type of message",
+  },
+  WHATSAPP_CHECK_NOT_SUPPORTED: {
+    status: 422,
+    title: "The account's transport cannot tell whether a number is on WhatsApp",
   },
   OUTSIDE_SERVICE_WINDOW: {
     status: 422,

@@ -1,0 +1,358 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { Dialect, Executor } from '../platform/db/index.js'
+import type { CheckedFilter, Scalar } from './filter.schemas.js'
+import { readsContactRow } from './filter.schemas.js'
+
+// A checked filter becomes SQL here, with every value a parameter: the only text that
+// reaches SQL from a filter is a column name from the fixed catalogue in filter.schemas.ts.
+
+type Condition = RawBuilder<unknown>
+
+const TRUE = sql`1 = 1`
+
+/** The columns a contact is read with (PostgreSQL's tsvector stays in the database). */
+export const contactColumns = [
+  'id',
+  'phone',
+  'name',
+  'language',
+  'timezone',
+  'tags',
+  'attributes',
+  'notes',
+  'opted_out',
+  'opted_out_at',
+  'opted_out_source',
+  'first_inbound_at',
+  'last_inbound_at',
+  'first_outbound_at',
+  'last_outbound_at',
+  'lid',
+  'on_whatsapp',
+  'whatsapp_checked_at',
+  'created_at',
+  'updated_at',
+] as const
+
+const selectContact = sql.join(contactColumns.map((c) => sql.ref(`c.${c}`)))
+
+function likePattern(value: string, op: 'contains' | 'startsWith'): string {
+  const escaped = value.replace(/[\\%_]/g, '\\$&')
+  return op === 'contains' ? `%${escaped}%` : `${escaped}%`
+}
+
+/** An FTS5 query: each word, quoted, as a prefix; all must match. */
+function ftsQuery(words: string[]): string {
+  return words.map((w) => `"${w.replaceAll('"', '""')}"*`).join(' ')
+}
+
+/** A PostgreSQL tsquery: each word as a prefix, all must match (words are letters and digits). */
+function tsQuery(words: string[]): string {
+  return words.map((w) => `${w}:*`).join(' & ')
+}
+
+interface Compiler {
+  dialect: Dialect
+  /** The contact id the conditions are about (`c.id`, or an index table's contact_id). */
+  id: RawBuilder<unknown>
+}
+
+/** Compares `target` (never null here) with the values of a leaf. */
+function comparison(
+  dialect: Dialect,
+  target: RawBuilder<unknown>,
+  op: Exclude<CheckedFilter & { kind: 'column' }, never>['op'],
+  values: Scalar[],
+): Condition {
+  const [a, b] = values
+  switch (op) {
+    case 'eq':
+      return sql`${target} = ${a}`
+    case 'in':
+      return sql`${target} in (${sql.join(values)})`
+    case 'contains':
+    case 'startsWith':
+      return sql`${target} ${sql.raw(dialect === 'postgres' ? 'ilike' : 'like')} ${likePattern(String(a), op)} escape '\\'`
+    case 'gt':
+      return sql`${target} > ${a}`
+    case 'lt':
+      return sql`${target} < ${a}`
+    case 'between':
+      return sql`${target} between ${a} and ${b}`
+    case 'exists':
+      return TRUE
+    case 'neq':
+      throw new Error('neq is compiled as not eq')
+  }
+}
+
+/**
+ * The SQL condition of a checked filter. Conditions never yield NULL (a missing value is a
+ * plain non-match), so `not` means "every contact the inner condition does not select".
+ */
+function compile(node: CheckedFilter, k: Compiler): Condition {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.children.length === 0
+        ? TRUE
+        : sql`(${sql.join(
+            node.children.map((c) => compile(c, k)),
+            sql.raw(node.kind === 'and' ? ' and ' : ' or '),
+          )})`
+    case 'not':
+      return sql`not ${compile(node.child, k)}`
+    case 'column': {
+      if (node.op === 'neq') return sql`not ${compile({ ...node, op: 'eq' }, k)}`
+      const column = sql.ref(`c.${node.column}`)
+      if (node.op === 'exists') return sql`(${column} is not null)`
+      return sql`(${column} is not null and ${comparison(k.dialect, column, node.op, node.values)})`
+    }
+    case 'attribute': {
+      if (node.op === 'neq') return sql`not ${compile({ ...node, op: 'eq' }, k)}`
+      const column = sql.ref(node.type === 'number' || node.type === 'boolean' ? 'v.num' : 'v.txt')
+      return sql`exists (select 1 from contact_attribute_values v where v.contact_id = ${k.id} and v.key = ${node.key} and ${comparison(k.dialect, column, node.op, node.values)})`
+    }
+    case 'tags': {
+      const has = (tags: string[]) =>
+        sql`exists (select 1 from contact_tags t where t.contact_id = ${k.id} and t.tag in (${sql.join(tags)}))`
+      if (node.mode === 'any') return has(node.tags)
+      if (node.mode === 'none') return sql`not ${has(node.tags)}`
+      return sql`(${sql.join(
+        node.tags.map((t) => has([t])),
+        sql.raw(' and '),
+      )})`
+    }
+    case 'search':
+      return k.dialect === 'postgres'
+        ? sql`c.search @@ to_tsquery('simple', ${tsQuery(node.words)})`
+        : sql`c.seq in (select rowid from contacts_fts where contacts_fts match ${ftsQuery(node.words)})`
+  }
+}
+
+/**
+ * Where a filtered query starts. A contact in a tag (or with one attribute value) is found in
+ * that index, in contact id order, so a page stops early and a count never reads contact
+ * rows it does not need; without such a condition it walks the contacts in id order.
+ */
+type Driver =
+  | { table: 'contact_tags'; where: Condition }
+  | { table: 'contact_attribute_values'; where: Condition }
+  | { table: 'contacts' }
+
+interface Plan {
+  driver: Driver
+  /** What is left to check on each row the driver yields. */
+  rest: CheckedFilter | null
+}
+
+function conjunctsOf(filter: CheckedFilter): CheckedFilter[] {
+  return filter.kind === 'and' ? filter.children : [filter]
+}
+
+/** Tags every contact a filter selects must have: each can drive its query. */
+function requiredTags(filter: CheckedFilter | null): string[] {
+  if (!filter) return []
+  return conjunctsOf(filter).flatMap((c) =>
+    c.kind === 'tags' && (c.mode === 'all' || c.tags.length === 1) ? c.tags : [],
+  )
+}
+
+/** Index rows read at most to tell which of a filter's tags is the rarest. */
+const TAG_PROBE = 5000
+
+/**
+ * The rarest of the tags a filter requires (counting each only up to TAG_PROBE): a query
+ * that starts from it reads the fewest index rows. Undefined when it requires none or one.
+ */
+async function rarestTag(db: Executor, filter: CheckedFilter | null): Promise<string | undefined> {
+  const tags = [...new Set(requiredTags(filter))].slice(0, 5)
+  if (tags.length < 2) return tags[0]
+  let best: { tag: string; n: number } | undefined
+  for (const tag of tags) {
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from
+      (select 1 from contact_tags where tag = ${tag} limit ${TAG_PROBE}) as probe`.execute(db)
+    const n = Number(rows[0]?.n ?? 0)
+    if (!best || n < best.n) best = { tag, n }
+  }
+  return best?.tag
+}
+
+function plan(filter: CheckedFilter | null, driverTag?: string): Plan {
+  if (!filter) return { driver: { table: 'contacts' }, rest: null }
+  const conjuncts = conjunctsOf(filter)
+  const others = (i: number, replace?: CheckedFilter): CheckedFilter | null => {
+    const rest = conjuncts.filter((_, j) => j !== i)
+    if (replace) rest.push(replace)
+    return rest.length === 0 ? null : rest.length === 1 ? rest[0]! : { kind: 'and', children: rest }
+  }
+  for (const [i, c] of conjuncts.entries()) {
+    if (c.kind !== 'tags' || !(c.mode === 'all' || c.tags.length === 1)) continue
+    const tag = driverTag !== undefined && c.tags.includes(driverTag) ? driverTag : c.tags[0]!
+    if (driverTag !== undefined && tag !== driverTag) continue
+    const more = c.tags.filter((t) => t !== tag)
+    return {
+      driver: { table: 'contact_tags', where: sql`d.tag = ${tag}` },
+      rest: others(i, more.length > 0 ? { kind: 'tags', mode: 'all', tags: more } : undefined),
+    }
+  }
+  for (const [i, c] of conjuncts.entries()) {
+    if (c.kind === 'attribute' && c.op === 'eq') {
+      const column = c.type === 'number' || c.type === 'boolean' ? 'num' : 'txt'
+      return {
+        driver: {
+          table: 'contact_attribute_values',
+          where: sql`d.key = ${c.key} and ${sql.ref(`d.${column}`)} = ${c.values[0]!}`,
+        },
+        rest: others(i),
+      }
+    }
+  }
+  return { driver: { table: 'contacts' }, rest: filter }
+}
+
+interface Source {
+  from: RawBuilder<unknown>
+  where: Condition
+  id: RawBuilder<unknown>
+  /** Whether `from` has the contact rows (as `c`). */
+  joined: boolean
+}
+
+/** FROM and WHERE of the contacts a filter selects, with or without their rows. */
+function source(
+  dialect: Dialect,
+  filter: CheckedFilter | null,
+  withRow: boolean,
+  driverTag: string | undefined,
+): Source {
+  const { driver, rest } = plan(filter, driverTag)
+  if (driver.table === 'contacts') {
+    const id = sql.ref('c.id')
+    return {
+      from: sql`contacts c`,
+      where: rest ? compile(rest, { dialect, id }) : TRUE,
+      id,
+      joined: true,
+    }
+  }
+  const id = sql.ref('d.contact_id')
+  const restCondition = rest ? compile(rest, { dialect, id }) : TRUE
+  // CROSS JOIN keeps SQLite's loop order: the index first, the contact row only for the
+  // index rows that passed the index-only conditions.
+  const join = withRow || (rest !== null && readsContactRow(rest))
+  return {
+    from: join
+      ? sql`${sql.table(driver.table)} d cross join contacts c`
+      : sql`${sql.table(driver.table)} d`,
+    where: join
+      ? sql`${driver.where} and c.id = d.contact_id and ${restCondition}`
+      : sql`${driver.where} and ${restCondition}`,
+    id,
+    joined: join,
+  }
+}
+
+/** A contact row as `contactColumns` reads it. */
+export type ContactRowOut = Record<(typeof contactColumns)[number], unknown>
+
+/** One page of the contacts a filter selects, in id order, after `after`. */
+export async function listFiltered(
+  db: Executor,
+  dialect: Dialect,
+  filter: CheckedFilter | null,
+  page: { limit: number; after?: string },
+): Promise<ContactRowOut[]> {
+  const s = source(dialect, filter, false, await rarestTag(db, filter))
+  const after = page.after === undefined ? TRUE : sql`${s.id} > ${page.after}`
+  if (!s.joined) {
+    // The page's ids come from the indexes alone; only its rows are read.
+    const { rows } = await sql<ContactRowOut>`select ${selectContact} from contacts c
+      where c.id in (select ${s.id} from ${s.from} where ${s.where} and ${after}
+        order by ${s.id} limit ${page.limit})
+      order by c.id`.execute(db)
+    return rows
+  }
+  const { rows } = await sql<ContactRowOut>`select ${selectContact} from ${s.from}
+    where ${s.where} and ${after} order by ${s.id} limit ${page.limit}`.execute(db)
+  return rows
+}
+
+/** One page of the ids of the contacts a filter selects, in id order, after `after`. */
+export async function listFilteredIds(
+  db: Executor,
+  dialect: Dialect,
+  filter: CheckedFilter | null,
+  page: { limit: number; after?: string },
+): Promise<string[]> {
+  const s = source(dialect, filter, false, await rarestTag(db, filter))
+  const after = page.after === undefined ? TRUE : sql`${s.id} > ${page.after}`
+  const { rows } = await sql<{ id: string }>`select ${s.id} as id from ${s.from}
+    where ${s.where} and ${after} order by ${s.id} limit ${page.limit}`.execute(db)
+  return rows.map((r) => r.id)
+}
+
+/** How many contacts a filter selects. */
+export async function countFiltered(
+  db: Executor,
+  dialect: Dialect,
+  filter: CheckedFilter | null,
+): Promise<number> {
+  const s = source(dialect, filter, false, await rarestTag(db, filter))
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${s.from}
+    where ${s.where}`.execute(db)
+  return Number(rows[0]?.n ?? 0)
+}
+
+/**
+ * Contacts matching a full-text search (and a filter), best match first: a match in the
+ * name or number ranks above one in the attributes, and those above the notes. A search for
+ * a number (one word of digits) matches numbers alike: those come in creation order, which
+ * the index yields without ranking every match of a short prefix.
+ */
+export async function searchContacts(
+  db: Executor,
+  dialect: Dialect,
+  words: string[],
+  filter: CheckedFilter | null,
+  page: { limit: number; offset: number },
+): Promise<Array<ContactRowOut & { rank: number }>> {
+  const where = filter ? compile(filter, { dialect, id: sql.ref('c.id') }) : TRUE
+  const number = words.length === 1 && /^\d+$/.test(words[0]!)
+  if (dialect === 'postgres') {
+    const { rows } = await sql<ContactRowOut & { rank: number }>`select ${selectContact},
+        ${number ? sql`0` : sql`ts_rank(c.search, q)`} as rank
+      from contacts c, to_tsquery('simple', ${tsQuery(words)}) q
+      where c.search @@ q and ${where}
+      order by ${number ? sql`c.id` : sql`rank desc, c.id`}
+      limit ${page.limit} offset ${page.offset}`.execute(db)
+    return rows
+  }
+  const { rows } = await sql<ContactRowOut & { rank: number }>`select ${selectContact},
+      ${number ? sql`0` : sql`contacts_fts.rank`} as rank
+    from contacts_fts cross join contacts c
+    where contacts_fts match ${ftsQuery(words)} and c.seq = contacts_fts.rowid and ${where}
+    order by ${number ? sql`contacts_fts.rowid` : sql`contacts_fts.rank, c.id`}
+    limit ${page.limit} offset ${page.offset}`.execute(db)
+  return rows
+}
+
+/** How many contacts a full-text search (and a filter) finds. */
+export async function countSearch(
+  db: Executor,
+  dialect: Dialect,
+  words: string[],
+  filter: CheckedFilter | null,
+): Promise<number> {
+  const where = filter ? compile(filter, { dialect, id: sql.ref('c.id') }) : TRUE
+  const { rows } =
+    dialect === 'postgres'
+      ? await sql<{ n: number | string }>`select count(*) as n from contacts c
+          where c.search @@ to_tsquery('simple', ${tsQuery(words)}) and ${where}`.execute(db)
+      : await sql<{ n: number | string }>`select count(*) as n
+          from contacts_fts cross join contacts c
+          where contacts_fts match ${ftsQuery(words)} and c.seq = contacts_fts.rowid and ${where}`.execute(
+          db,
+        )
+  return Number(rows[0]?.n ?? 0)
+}
