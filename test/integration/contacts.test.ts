@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Attribute, Contact } from '../../src/contacts/index.js'
 import type { Message } from '../../src/messages/index.js'
+import { startFakeCloudApi } from '../fakes/cloud-api/index.js'
 import { testDialects } from '../helpers/databases.js'
 import {
+  connectCloudAccount,
   contactWrites,
   listAllMessages,
   startTestLinda,
@@ -204,6 +206,23 @@ describe.each(testDialects())('contacts on %s', (dialect) => {
       accountId: t.accountId,
     })
     expect(cached.json.onWhatsAppCheckedAt).toBe(a.json.onWhatsAppCheckedAt)
+  })
+
+  it('says a Cloud API account cannot tell whether a number is on WhatsApp, changing nothing', async () => {
+    const meta = await startFakeCloudApi({ phoneNumberId: '5550100200' })
+    try {
+      const { account } = await connectCloudAccount(t, meta)
+      const c = (await create({ phone: virtualPhone() })).json
+      const res = await t.request<Problem>('POST', `/api/v1/contacts/${c.id}/check-whatsapp`, {
+        accountId: account.id,
+      })
+      expect(res.status).toBe(422)
+      expect(res.json.code).toBe('WHATSAPP_CHECK_NOT_SUPPORTED')
+      expect(res.json.errors?.[0]?.path).toBe('body.accountId')
+      expect((await t.linda.contacts.getContact(c.id)).onWhatsAppCheckedAt).toBeNull()
+    } finally {
+      await meta.stop()
+    }
   })
 
   it('merges duplicates: messages, conversations, tags and attributes move; history is kept', async () => {
