@@ -272,7 +272,23 @@ describe('the filter language', () => {
           expect(count.json.count).toBe(expected.length)
         }
       }),
-      { numRuns: 60 },
+      {
+        numRuns: 60,
+        // Shapes that once went wrong: a lone `none` must not start from its tag's index.
+        examples: [
+          [{ tags: { none: ['a'] } }],
+          [{ and: [{ tags: { none: ['b'] } }, { tags: { all: ['a', 'c'] } }] }],
+          [
+            {
+              and: [
+                { tags: { any: ['a'] } },
+                { tags: { any: ['b'] } },
+                { tags: { all: ['c', 'd'] } },
+              ],
+            },
+          ],
+        ],
+      },
     )
   }, 120_000)
 
