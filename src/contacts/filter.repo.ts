@@ -304,11 +304,24 @@ export async function searchContacts(
       limit ${page.limit} offset ${page.offset}`.execute(db)
     return rows
   }
+  const order = number ? sql`contacts_fts.rowid` : sql`contacts_fts.rank, contacts_fts.rowid`
+  if (!filter) {
+    // The page is cut from the index alone: contact rows are read for it only, not for
+    // every match of a common word.
+    const { rows } = await sql<ContactRowOut & { rank: number }>`select ${selectContact}, f.rank
+      from (select rowid, ${number ? sql`0` : sql`rank`} as rank from contacts_fts
+        where contacts_fts match ${ftsQuery(words)}
+        order by ${order} limit ${page.limit} offset ${page.offset}) f
+      cross join contacts c
+      where c.seq = f.rowid
+      order by f.rank, f.rowid`.execute(db)
+    return rows
+  }
   const { rows } = await sql<ContactRowOut & { rank: number }>`select ${selectContact},
       ${number ? sql`0` : sql`contacts_fts.rank`} as rank
     from contacts_fts cross join contacts c
     where contacts_fts match ${ftsQuery(words)} and c.seq = contacts_fts.rowid and ${where}
-    order by ${number ? sql`contacts_fts.rowid` : sql`contacts_fts.rank, c.id`}
+    order by ${order}
     limit ${page.limit} offset ${page.offset}`.execute(db)
   return rows
 }
