@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks, prints a table and writes bench/results/*.json.
-// Options: --quick (smaller runs, for a smoke check).
+// Options: --quick (smaller runs, for a smoke check); --only contacts (that section alone).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
@@ -8,11 +8,15 @@ import { benchBaileysSessions } from './baileys-sessions.js'
 import { benchAuth } from './auth.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchFlows } from './flows.js'
+import { benchContacts, type ContactsBenchResult } from './contacts.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
 import { benchTemplatesLanguages } from './templates-languages.js'
 
 const quick = process.argv.includes('--quick')
+const only = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : undefined
 const log = (line: string) => process.stderr.write(`  … ${line}\n`)
 
 const targets = {
@@ -25,6 +29,59 @@ const targets = {
   botMessagesPerSecond: 20_000,
   botMatchP99Ms: 1,
   flowTriggerChecksPerSecond: 100_000,
+  contactsFilterP95Ms: 50,
+  contactsSearchP95Ms: 50,
+  contactsSegmentCountMs: 200,
+}
+
+const contactsCount = quick ? 100_000 : 1_000_000
+
+function contactsRows(c: ContactsBenchResult): Array<[string, string, string, boolean]> {
+  const n = c.contacts.toLocaleString('en')
+  return [
+    [`contacts: generate ${n} (batched)`, `${c.generateSeconds} s`, '', true],
+    [
+      `contacts: 2 tags + range, page p95`,
+      `${c.filterP95Ms} ms`,
+      `< ${targets.contactsFilterP95Ms}`,
+      c.filterP95Ms < targets.contactsFilterP95Ms,
+    ],
+    [`contacts: same, CPU p95`, `${c.cpu.filterP95Ms} ms`, '', true],
+    [`contacts: same, count p95`, `${c.filterCountP95Ms} ms`, '', true],
+    [
+      `contacts: full-text search p95`,
+      `${c.searchP95Ms} ms`,
+      `< ${targets.contactsSearchP95Ms}`,
+      c.searchP95Ms < targets.contactsSearchP95Ms,
+    ],
+    [`contacts: search, CPU p95`, `${c.cpu.searchP95Ms} ms`, '', true],
+    [
+      `contacts: count a segment (max of 20)`,
+      `${c.segmentCountMaxMs} ms`,
+      `< ${targets.contactsSegmentCountMs}`,
+      c.segmentCountMaxMs < targets.contactsSegmentCountMs,
+    ],
+    [`contacts: segment count, CPU p95`, `${c.cpu.segmentCountP95Ms} ms`, '', true],
+    [`contacts: database size`, `${c.dbMb} MB`, '', true],
+  ]
+}
+
+if (only === 'contacts') {
+  const contacts = await benchContacts({ contacts: contactsCount, log })
+  for (const [metric, value, target, ok] of contactsRows(contacts)) {
+    process.stdout.write(
+      `${metric.padEnd(44)}${value.padEnd(16)}${target.padEnd(10)}${target ? (ok ? 'ok' : 'MISSED') : ''}\n`,
+    )
+  }
+  mkdirSync('bench/results', { recursive: true })
+  const at = new Date().toISOString()
+  const file = `bench/results/contacts-${at.replace(/[:.]/g, '-')}.json`
+  writeFileSync(
+    file,
+    JSON.stringify({ benchmark: 'contacts', at, quick, contacts }, null, 2) + '\n',
+  )
+  process.stdout.write(`\nwritten to ${file}\n`)
+  process.exit(0)
 }
 
 const pipeline = await benchInboundPipeline({
@@ -50,6 +107,7 @@ const content = await benchTemplatesLanguages({
   log,
 })
 const auth = await benchAuth({ signIns: quick ? 10 : 30, requests: quick ? 500 : 2000, log })
+const contacts = await benchContacts({ contacts: contactsCount, log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -139,6 +197,7 @@ rows.push(
   [`sign-in p95`, `${auth.signInP95Ms} ms`, '', true],
   [`GET /auth/me with a session`, `${auth.sessionRequestsPerSecond} req/s`, '', true],
   [`GET /auth/me with an API key`, `${auth.keyRequestsPerSecond} req/s`, '', true],
+  ...contactsRows(contacts),
 )
 
 const width = [44, 16, 10]
@@ -169,6 +228,7 @@ const result = {
   baileys,
   templatesLanguages: content,
   auth,
+  contacts,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

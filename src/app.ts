@@ -3,6 +3,12 @@ import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/
 import { BotService, botRoutes, greetingRule, rulesRoutes } from './bot/index.js'
 import { FlowsService, flowsRoutes, type CodeFlowInput } from './bot/flows/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
+import {
+  attributesRoutes,
+  ContactsService,
+  contactsRoutes,
+  segmentsRoutes,
+} from './contacts/index.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
 import type { App } from './http/types.js'
@@ -89,6 +95,7 @@ export interface Linda {
   flows: FlowsService
   templates: TemplatesService
   languages: LanguagesService
+  contacts: ContactsService
   apiKeys: ApiKeysService
   users: UsersService
   auth: AuthService
@@ -241,6 +248,16 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     logger: logger.child({ component: 'flows' }),
     allowLoopbackWebhooks: config.webhooksAllowLoopback,
   })
+  const contacts = new ContactsService({
+    db: db.db,
+    dialect: db.dialect,
+    logger: logger.child({ component: 'contacts' }),
+    defaultCountryOf: async (accountId) => (await accounts.get(accountId)).settings.defaultCountry,
+    numberChecker: (accountId) => {
+      const { transport } = accounts.transport(accountId)
+      return transport.checkNumbers ? (phones) => transport.checkNumbers!(phones) : undefined
+    },
+  })
   const bot = new BotService({
     db: db.db,
     accounts,
@@ -318,6 +335,9 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       languagesRoutes(languages),
       authRoutes(auth, users),
       usersRoutes(users, { publicUrl: config.publicUrl }),
+      contactsRoutes(contacts),
+      attributesRoutes(contacts),
+      segmentsRoutes(contacts),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events, auth),
     ],
@@ -345,6 +365,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     flows,
     templates,
     languages,
+    contacts,
     apiKeys,
     users,
     auth,

@@ -33,7 +33,13 @@ describe('accountSettingsSchema', () => {
       adminNumbers: [],
       sendRatePerSecond: null,
       uncertainPolicy: 'mark',
-      sandbox: { sendLatencyMs: 0, deliveredAfterMs: 300, readAfterMs: 1200, failureRate: 0 },
+      sandbox: {
+        sendLatencyMs: 0,
+        deliveredAfterMs: 300,
+        readAfterMs: 1200,
+        failureRate: 0,
+        notOnWhatsApp: [],
+      },
     })
   })
 })

@@ -187,6 +187,7 @@ export const accountSettingsInput = z.strictObject({
       deliveredAfterMs: sandboxShape.deliveredAfterMs.unwrap().optional(),
       readAfterMs: sandboxShape.readAfterMs.unwrap().optional(),
       failureRate: sandboxShape.failureRate.unwrap().optional(),
+      notOnWhatsApp: sandboxShape.notOnWhatsApp.unwrap().optional(),
     })
     .optional(),
 })

@@ -4,14 +4,15 @@ import { normalizePhone } from './phone.js'
 import type { CountryCode } from 'libphonenumber-js/min'
 
 /** The AppError normalizePhone throws for this input, or fails the test when it accepts it. */
-function rejection(input: string, field: string, country?: CountryCode): AppError {
+function rejection(input: string | (() => unknown), field = 'to', country?: CountryCode): AppError {
   try {
-    normalizePhone(input, field, country)
+    if (typeof input === 'function') input()
+    else normalizePhone(input, field, country)
   } catch (err) {
     expect(err).toBeInstanceOf(AppError)
     return err as AppError
   }
-  throw new Error(`expected "${input}" to be rejected`)
+  throw new Error(`expected "${String(input)}" to be rejected`)
 }
 
 describe(normalizePhone.name, () => {
@@ -75,5 +76,43 @@ describe(normalizePhone.name, () => {
 describe('normalizePhone with an extension', () => {
   it('refuses a number with an extension, naming why', () => {
     expect(() => normalizePhone('+1 555 000 1111 ext 5', 'to')).toThrow(/extension/)
+  })
+})
+
+describe('normalizePhone, strict (numbers people type in)', () => {
+  it.each([
+    ['+971 50 123 4567', undefined, '+971501234567'],
+    ['050 123 4567', 'AE', '+971501234567'],
+    ['+91 98765 43210', undefined, '+919876543210'],
+    ['98765 43210', 'IN', '+919876543210'],
+    ['+55 11 98765-4321', undefined, '+5511987654321'],
+    ['(11) 98765-4321', 'BR', '+5511987654321'],
+    ['+86 138 1234 5678', undefined, '+8613812345678'],
+    ['+234 803 123 4567', undefined, '+2348031234567'],
+    ['0803 123 4567', 'NG', '+2348031234567'],
+    ['+61 412 345 678', undefined, '+61412345678'],
+    ['+81 3-1234-5678', undefined, '+81312345678'],
+    ['+966 50 123 4567', undefined, '+966501234567'],
+    ['+20 100 123 4567', undefined, '+201001234567'],
+    ['+7 916 123-45-67', undefined, '+79161234567'],
+    ['612 34 56 78', 'ES', '+34612345678'],
+    ['+351 912 345 678', undefined, '+351912345678'],
+    ['+52 55 1234 5678', undefined, '+525512345678'],
+    ['(201) 555-0123', 'US', '+12015550123'],
+    ['+1 555 000 1111', undefined, '+15550001111'],
+  ] as const)('normalises %j (default country %s) to %s', (input, country, e164) => {
+    expect(normalizePhone(input, 'body.phone', country, { strict: true })).toBe(e164)
+  })
+
+  it.each([
+    ['+33 0 12 34 56 78', 'is not a valid number in FR'],
+    ['+1 123 456 7890', 'is not a valid number for country code +1'],
+  ])('refuses %j, which has a possible length, as %s', (input, reason) => {
+    const error = rejection(() => normalizePhone(input, 'body.phone', undefined, { strict: true }))
+    expect(error.errors).toEqual([{ path: 'body.phone', message: reason }])
+  })
+
+  it('lets the same numbers through when not strict (WhatsApp judges what exists)', () => {
+    expect(normalizePhone('+33 0 12 34 56 78', 'to')).toBe('+33012345678')
   })
 })

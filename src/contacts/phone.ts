@@ -9,15 +9,30 @@ const reasons: Record<string, string> = {
   INVALID_LENGTH: 'has an invalid length',
 }
 
+export interface NormalizeOptions {
+  /**
+   * Also require a number that is valid for its region (a range that is allocated), not
+   * only one of a possible length: for numbers people type in. Fictional US numbers
+   * +1 555 0… (WhatsApp's test numbers, the sandbox's) pass.
+   */
+  strict?: boolean
+}
+
 /**
  * Normalises a phone number to E.164, reading numbers without a country code in
- * `defaultCountry`; the number must have a possible length for its country. Throws PHONE_INVALID with the reason and the field it came from.
+ * `defaultCountry`; the number must have a possible length for its country (and, with
+ * `strict`, be valid there). Throws PHONE_INVALID with the reason and the field it came from.
  */
-export function normalizePhone(input: string, field: string, defaultCountry?: CountryCode): string {
-  const key = `${defaultCountry ?? ''}|${input}`
+export function normalizePhone(
+  input: string,
+  field: string,
+  defaultCountry?: CountryCode,
+  options: NormalizeOptions = {},
+): string {
+  const key = `${options.strict ? 's' : ''}${defaultCountry ?? ''}|${input}`
   const known = recent.get(key)
   if (known !== undefined) return known
-  const normalized = parse(input, field, defaultCountry)
+  const normalized = parse(input, field, defaultCountry, options.strict === true)
   if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!)
   recent.set(key, normalized)
   return normalized
@@ -27,7 +42,15 @@ export function normalizePhone(input: string, field: string, defaultCountry?: Co
 const recent = new Map<string, string>()
 const RECENT_LIMIT = 10_000
 
-function parse(input: string, field: string, defaultCountry?: CountryCode): string {
+/** US numbers 555-01xx are fictional by convention; WhatsApp's test numbers live at +1 555 0…. */
+const FICTIONAL = /^\+15550/
+
+function parse(
+  input: string,
+  field: string,
+  defaultCountry: CountryCode | undefined,
+  strict: boolean,
+): string {
   let reason: string
   try {
     // Without extraction the parser rejects leading whitespace (pasted or CSV numbers).
@@ -36,8 +59,12 @@ function parse(input: string, field: string, defaultCountry?: CountryCode): stri
     // judge of whether a number exists, and test numbers such as +1 555 0… must pass.
     const length = parsed.nationalNumber.length
     if (parsed.ext) reason = 'has an extension; WhatsApp numbers have none'
-    else if (parsed.isPossible()) return parsed.number
-    else if (parsed.country)
+    else if (parsed.isPossible()) {
+      if (!strict || FICTIONAL.test(parsed.number) || parsed.isValid()) return parsed.number
+      reason = parsed.country
+        ? `is not a valid number in ${parsed.country}`
+        : `is not a valid number for country code +${parsed.countryCallingCode}`
+    } else if (parsed.country)
       reason = `has the wrong length for ${parsed.country} (${length} digits)`
     else reason = 'has the wrong length for its country code'
   } catch (err) {

@@ -31,6 +31,8 @@ export const errorCatalogue = {
   },
   USER_DISABLED: { status: 409, title: 'The user is disabled' },
   LINK_INVALID: { status: 410, title: 'The link was used, has expired or never existed' },
+  CONTACT_ATTRIBUTE_NOT_FOUND: { status: 404, title: 'Contact attribute not found' },
+  SEGMENT_NOT_FOUND: { status: 404, title: 'Segment not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
   ACCOUNT_PHONE_NUMBER_ID_TAKEN: {
@@ -44,6 +46,12 @@ export const errorCatalogue = {
   },
   TEMPLATE_NAME_TAKEN: { status: 409, title: 'Another template already has this name' },
   TRANSLATION_OFF: { status: 409, title: 'Translation is not configured' },
+  CONTACT_PHONE_TAKEN: { status: 409, title: 'Another contact already has this phone number' },
+  CONTACT_LID_TAKEN: { status: 409, title: 'Another contact already has this WhatsApp LID' },
+  CONTACT_ATTRIBUTE_TAKEN: {
+    status: 409,
+    title: 'The contact attribute is already declared with another type',
+  },
   IDEMPOTENCY_CONFLICT: {
     status: 409,
     title: 'The Idempotency-Key was already used with another request',
@@ -53,6 +61,10 @@ export const errorCatalogue = {
   MESSAGE_TYPE_NOT_SUPPORTED: {
     status: 422,
     title: "The account's transport cannot send this type of message",
+  },
+  WHATSAPP_CHECK_NOT_SUPPORTED: {
+    status: 422,
+    title: "The account's transport cannot tell whether a number is on WhatsApp",
   },
   OUTSIDE_SERVICE_WINDOW: {
     status: 422,

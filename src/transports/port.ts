@@ -300,6 +300,15 @@ export class TransportError extends Error {
   }
 }
 
+/** What a transport learnt about one number: whether it is on WhatsApp, and its LID. */
+export interface NumberCheck {
+  /** The number asked about, E.164. */
+  phone: string
+  onWhatsApp: boolean
+  /** WhatsApp's LID for the number, when the provider tells. */
+  lid?: string
+}
+
 export interface Transport {
   readonly kind: TransportKind
   readonly capabilities: TransportCapabilities
@@ -321,4 +330,10 @@ export interface Transport {
     providerId: string,
     options: { type: MediaType; signal?: AbortSignal },
   ): Promise<DownloadedMedia>
+  /**
+   * Asks WhatsApp which of these numbers (E.164, at most 50) have an account: one answer per
+   * number, in any order. Only transports whose provider can tell have it (the sandbox,
+   * WhatsApp Web); the Cloud API cannot. Throws a TransportError when it cannot ask now.
+   */
+  checkNumbers?(phones: readonly string[]): Promise<NumberCheck[]>
 }

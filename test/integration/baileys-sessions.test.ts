@@ -218,6 +218,22 @@ describe('WhatsApp Web session supervision', () => {
 
   restartsAlone(h, [['exit', 'exit', /^worker exited with code 3$/]])
 
+  it("asks the session's worker whether a contact's number is on WhatsApp", async () => {
+    const { account } = await h.linkedAccount('Checker')
+    const contact = await h.t.request<{ id: string }>('POST', '/api/v1/contacts', {
+      phone: virtualPhone(),
+    })
+    expect(contact.status, contact.body).toBe(201)
+    const checked = await h.t.request<{ onWhatsApp: boolean | null }>(
+      'POST',
+      `/api/v1/contacts/${contact.json.id}/check-whatsapp`,
+      { accountId: account.id },
+    )
+    // The fake network knows no number, as WhatsApp answers for one without an account.
+    expect(checked.status, checked.body).toBe(200)
+    expect(checked.json.onWhatsApp).toBe(false)
+  })
+
   it('ends a crash loop in error with the reason, and runs no worker for it', async () => {
     const a = await h.linkedAccount('Doomed')
     const b = await h.linkedAccount('Fine')

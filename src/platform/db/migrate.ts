@@ -8,6 +8,7 @@ import * as bot from './migrations/20261125100000_bot.js'
 import * as flows from './migrations/20261125110000_flows.js'
 import * as templates from './migrations/20261125140000_templates.js'
 import * as users from './migrations/20261125150000_users.js'
+import * as contacts from './migrations/20261125130000_contacts.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '20261125110000_flows': flows,
   '20261125140000_templates': templates,
   '20261125150000_users': users,
+  '20261125130000_contacts': contacts,
 }
 
 function migrator(db: Kysely<unknown>): Migrator {

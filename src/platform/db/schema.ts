@@ -39,10 +39,55 @@ export interface ContactsTable {
   attributes: Json<Record<string, unknown>>
   opted_out: Flag
   opted_out_at: NullableTime
-  /** What opted the contact out: `keyword` (it wrote STOP…), `api`, … */
-  opted_out_source: string | null
+  /** Who or what opted the contact out or in last (`api`, `keyword`, `import`, …). */
+  opted_out_source: ColumnType<string | null, string | null | undefined, string | null>
+  timezone: ColumnType<string | null, string | null | undefined, string | null>
+  notes: ColumnType<string | null, string | null | undefined, string | null>
+  first_inbound_at: ColumnType<string | null, string | null | undefined, string | null>
+  first_outbound_at: ColumnType<string | null, string | null | undefined, string | null>
   last_inbound_at: NullableTime
   last_outbound_at: NullableTime
+  /** WhatsApp's LID for the contact (`…@lid` without the domain); unique. */
+  lid: ColumnType<string | null, string | null | undefined, string | null>
+  /** 1 on WhatsApp, 0 not, null never checked. */
+  on_whatsapp: ColumnType<number | null, number | null | undefined, number | null>
+  whatsapp_checked_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** SQLite: the contact's rowid in the full-text index, set by a trigger. Null on PostgreSQL. */
+  seq: ColumnType<number | null, number | null | undefined, number | null>
+  created_at: Time
+  updated_at: Time
+}
+
+/** Which contacts have a tag: the index filters by tags read. */
+export interface ContactTagsTable {
+  tag: string
+  contact_id: string
+}
+
+/** A declared custom attribute of contacts. */
+export interface ContactAttributesTable {
+  key: string
+  type: string
+  label: string | null
+  created_at: Time
+  updated_at: Time
+}
+
+/** One contact's value of one attribute, typed, for filters: numbers and flags in `num`. */
+export interface ContactAttributeValuesTable {
+  contact_id: string
+  key: string
+  num: number | null
+  txt: string | null
+}
+
+/** A saved filter of contacts. */
+export interface SegmentsTable {
+  id: string
+  name: string
+  /** The query-string form it was written in, when it was. */
+  query: string | null
+  filter: Json<unknown>
   created_at: Time
   updated_at: Time
 }
@@ -327,6 +372,10 @@ export interface TranslationsTable {
 export interface Database {
   accounts: AccountsTable
   contacts: ContactsTable
+  contact_tags: ContactTagsTable
+  contact_attributes: ContactAttributesTable
+  contact_attribute_values: ContactAttributeValuesTable
+  segments: SegmentsTable
   conversations: ConversationsTable
   messages: MessagesTable
   jobs: JobsTable

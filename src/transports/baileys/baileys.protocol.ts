@@ -140,6 +140,7 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('connect') }),
   z.object({ op: z.literal('disconnect') }),
   z.object({ op: z.literal('send'), message: outboundShape }),
+  z.object({ op: z.literal('checkNumbers'), phones: z.array(z.string().min(1)).max(1000) }),
   z.object({ op: z.literal('ping') }),
 ])
 export type Request = z.infer<typeof requestSchema>
@@ -160,6 +161,9 @@ export type HostMessage = z.infer<typeof hostMessageSchema>
 // ---- what each answer carries ----
 
 export const sentSchema = z.object({ externalId: z.string().min(1) })
+export const numberChecksSchema = z.array(
+  z.object({ phone: z.string(), onWhatsApp: z.boolean(), lid: z.string().optional() }),
+)
 export const ingestedSchema = z.object({ messageId: z.string(), duplicate: z.boolean() })
 export const readSchema = z.array(z.tuple([z.string(), z.string()]))
 /** A value the store may not have: null when it has none. */

@@ -1,5 +1,11 @@
 import type { Logger } from '../../platform/logging.js'
-import type { ConnectionState, OutboundMessage, Transport, TransportCapabilities } from '../port.js'
+import type {
+  ConnectionState,
+  NumberCheck,
+  OutboundMessage,
+  Transport,
+  TransportCapabilities,
+} from '../port.js'
 import { baileysCapabilities } from './baileys.capabilities.js'
 import {
   duration,
@@ -12,7 +18,13 @@ import {
   type SessionChannel,
 } from './baileys.channel.js'
 import { BaileysError, isBaileysErrorCode } from './baileys.errors.js'
-import { asInbound, sentSchema, type Call, type WorkerMemory } from './baileys.protocol.js'
+import {
+  asInbound,
+  numberChecksSchema,
+  sentSchema,
+  type Call,
+  type WorkerMemory,
+} from './baileys.protocol.js'
 import type { BaileysStore } from './baileys.store.js'
 import type { BaileysListener } from './baileys.transport.js'
 
@@ -178,6 +190,31 @@ export class SupervisedBaileysTransport implements Transport {
     this.workers.memory(this.options.accountId, null)
     this.listener.pairing(null)
     if (wasRunning) this.listener.state('disconnected')
+  }
+
+  /** Asks the session whether numbers are on WhatsApp (Baileys' `onWhatsApp`). */
+  async checkNumbers(phones: readonly string[]): Promise<NumberCheck[]> {
+    const channel = this.channel
+    if (!channel || this.restarting) {
+      throw new BaileysError('BAILEYS_NOT_CONNECTED', 'The WhatsApp Web account is not connected', {
+        retryable: true,
+      })
+    }
+    const answer = await channel.request(
+      { op: 'checkNumbers', phones: [...phones] },
+      this.workers.sendTimeoutMs,
+    )
+    const checks = numberChecksSchema.safeParse(answer)
+    if (!checks.success) {
+      throw new BaileysError('BAILEYS_SEND_FAILED', 'The WhatsApp Web session gave no answer', {
+        retryable: true,
+      })
+    }
+    return checks.data.map((c) => ({
+      phone: c.phone,
+      onWhatsApp: c.onWhatsApp,
+      ...(c.lid ? { lid: c.lid } : {}),
+    }))
   }
 
   async send(message: OutboundMessage, signal: AbortSignal): Promise<{ externalId: string }> {

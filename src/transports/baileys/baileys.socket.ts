@@ -22,6 +22,10 @@ export interface BaileysSocket {
   requestPairingCode(phoneNumber: string): Promise<string>
   /** Closes the socket; it then emits `connection.update` with `close`. */
   end(error: Error | undefined): void
+  /** Which numbers (digits, or JIDs) have a WhatsApp account, where the socket can ask. */
+  onWhatsApp?(
+    ...phoneNumbers: string[]
+  ): Promise<Array<{ jid: string; exists: boolean; lid?: unknown }> | undefined>
   /** Baileys' own LID ⇄ phone mapping store, where it has one. */
   readonly signalRepository?: {
     readonly lidMapping: { getPNForLID(lid: string): Promise<string | null> }

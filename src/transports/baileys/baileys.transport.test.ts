@@ -286,6 +286,22 @@ describe(BaileysTransport.name, () => {
     expect(kept?.extendedTextMessage?.text).toBe('hello')
   })
 
+  it('tells which numbers are on WhatsApp, with the LID it learns', async () => {
+    const t = await linked()
+    t.latest().registered.set('447700900123@s.whatsapp.net', '99887766@lid')
+    const checks = await t.transport.checkNumbers(['+447700900123', '+447700900999'])
+    expect(checks).toEqual([
+      { phone: '+447700900123', onWhatsApp: true, lid: '99887766' },
+      { phone: '+447700900999', onWhatsApp: false },
+    ])
+  })
+
+  it('cannot check numbers while disconnected, and says a retry may help', async () => {
+    const t = setup()
+    const error = await t.transport.checkNumbers(['+447700900123']).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'BAILEYS_NOT_CONNECTED', retryable: true })
+  })
+
   it('refuses a recipient that is not a phone number, without retry', async () => {
     const t = await linked()
     const error = await t.transport

@@ -2,6 +2,7 @@ import { Browsers, DisconnectReason, makeCacheableSignalKeyStore } from '@whiske
 import type { Logger } from '../../platform/logging.js'
 import { baileysCapabilities } from './baileys.capabilities.js'
 import type {
+  NumberCheck,
   OutboundMessage,
   StatusUpdate,
   Transport,
@@ -143,6 +144,24 @@ export class BaileysTransport implements Transport {
   /** Resolves once the auth writes and deliveries started so far are done. */
   async settled(): Promise<void> {
     await Promise.all([this.writes, this.deliveries])
+  }
+
+  async checkNumbers(phones: readonly string[]): Promise<NumberCheck[]> {
+    const socket = this.socket
+    if (!socket?.onWhatsApp || !this.open) {
+      throw new BaileysError('BAILEYS_NOT_CONNECTED', 'The WhatsApp Web account is not connected', {
+        retryable: true,
+      })
+    }
+    const jids = phones.flatMap((phone) => phoneToJid(phone) ?? [])
+    const found = jids.length > 0 ? ((await socket.onWhatsApp(...jids)) ?? []) : []
+    const byPhone = new Map(found.map((r) => [jidToPhone(r.jid), r]))
+    return phones.map((phone) => {
+      const result = byPhone.get(phone)
+      const lid =
+        typeof result?.lid === 'string' ? lidUser(result.lid)?.replace(/@lid$/, '') : undefined
+      return { phone, onWhatsApp: result?.exists === true, ...(lid ? { lid } : {}) }
+    })
   }
 
   async send(message: OutboundMessage, signal: AbortSignal): Promise<{ externalId: string }> {

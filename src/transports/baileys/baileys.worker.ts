@@ -127,6 +127,8 @@ async function answer(request: Request): Promise<unknown> {
     case 'send':
       // The main thread gives up on a send by its own timeout; the signal here never aborts.
       return transport.send(asOutbound(request.message), new AbortController().signal)
+    case 'checkNumbers':
+      return transport.checkNumbers(request.phones)
     case 'ping': {
       const heap = getHeapStatistics()
       return { heapUsed: heap.used_heap_size, external: heap.external_memory }

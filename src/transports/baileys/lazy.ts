@@ -1,4 +1,4 @@
-import type { OutboundMessage, Transport } from '../port.js'
+import { TransportError, type NumberCheck, type OutboundMessage, type Transport } from '../port.js'
 import { baileysCapabilities } from './baileys.capabilities.js'
 import type { BaileysListener, BaileysTransportOptions } from './baileys.transport.js'
 
@@ -29,6 +29,14 @@ export class LazyBaileysTransport implements Transport {
 
   async disconnect(): Promise<void> {
     if (this.real) await (await this.real).disconnect()
+  }
+
+  async checkNumbers(phones: readonly string[]): Promise<NumberCheck[]> {
+    const real = await this.load()
+    if (!real.checkNumbers) {
+      throw new TransportError('BAILEYS_NOT_CONNECTED', 'The account cannot check numbers', true)
+    }
+    return real.checkNumbers(phones)
   }
 
   async send(message: OutboundMessage, signal: AbortSignal): Promise<{ externalId: string }> {

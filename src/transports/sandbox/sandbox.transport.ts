@@ -4,6 +4,7 @@ import {
   outboundMessageTypes,
   TransportError,
   type InboundMessage,
+  type NumberCheck,
   type OutboundMessage,
   type StatusUpdate,
   type Transport,
@@ -73,6 +74,15 @@ export class SandboxTransport implements Transport {
       ...(input.group ? { group: input.group } : {}),
     }
     return this.listener.inbound(message)
+  }
+
+  /** The simulated network knows every number but those its settings say are not on WhatsApp. */
+  async checkNumbers(phones: readonly string[]): Promise<NumberCheck[]> {
+    if (!this.connected) {
+      throw new TransportError('SANDBOX_DISCONNECTED', 'The sandbox account is not connected', true)
+    }
+    const absent = new Set(this.settings.notOnWhatsApp)
+    return phones.map((phone) => ({ phone, onWhatsApp: !absent.has(phone) }))
   }
 
   async send(message: OutboundMessage, signal: AbortSignal): Promise<{ externalId: string }> {

@@ -63,9 +63,20 @@ export class FakeBaileysSocket implements BaileysSocket {
       getPNForLID: (lid: string) => Promise.resolve(this.knownLids.get(lid) ?? null),
     },
   }
+  /** Phone JIDs WhatsApp knows, with their LID JIDs, as onWhatsApp answers. */
+  readonly registered = new Map<string, string | undefined>()
   private sequence = 0
 
   constructor(readonly config: BaileysSocketConfig) {}
+
+  async onWhatsApp(
+    ...jids: string[]
+  ): Promise<Array<{ jid: string; exists: boolean; lid?: unknown }>> {
+    // Like WhatsApp, answers only for the numbers that have an account.
+    return jids
+      .filter((jid) => this.registered.has(jid))
+      .map((jid) => ({ jid, exists: true, lid: this.registered.get(jid) }))
+  }
 
   emit<E extends keyof BaileysEventMap>(event: E, data: BaileysEventMap[E]): void {
     this.emitter.emit(event, data)
