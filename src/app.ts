@@ -6,7 +6,12 @@ import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
 import type { App } from './http/types.js'
 import { MediaStore, mediaRoutes } from './media/index.js'
-import { MessagesService, messagesRoutes, sandboxRoutes } from './messages/index.js'
+import {
+  MessagesService,
+  messagesRoutes,
+  sandboxRoutes,
+  type SenderOptions,
+} from './messages/index.js'
 import { healthRoutes, Metrics } from './monitoring/index.js'
 import { migrateToLatest, nowIso, openDb, toJson, type DbHandle } from './platform/db/index.js'
 import { LocalEventBus, type EventBus } from './platform/events/index.js'
@@ -33,6 +38,8 @@ export interface AppOptions {
   queue?: { pollIntervalMs?: number; retryBaseMs?: number }
   /** Concurrency of the sender and the bot workers. */
   concurrency?: { send?: number; process?: number }
+  /** Sender timing (retry backoff, how often waiting sends look again), for tests. */
+  sender?: SenderOptions
   /** How WhatsApp Web sockets are opened; default Baileys' (tests give a fake: no network). */
   baileys?: { makeSocket?: MakeSocket }
 }
@@ -108,6 +115,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       inbound: (account, message) => pipeline().ingest(account, message),
       statuses: (account, updates) => pipeline().applyStatuses(account, updates),
     },
+    sendingHealth: { sendingHealth: (account) => pipeline().sendingHealth(account) },
     secretKey,
     // The transports this version runs; accounts of the other kinds stay in `error`.
     transportFactories: {
@@ -136,6 +144,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       cloud: cloudCapabilities,
       baileys: baileysCapabilities,
     },
+    sender: options.sender,
   }))
 
   const bot = new BotService({
@@ -175,7 +184,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     version,
     webRoot: options.webRoot ?? defaultWebRoot,
     root: [
-      healthRoutes({ db, queue, accounts, metrics, version }),
+      healthRoutes({ db, queue, accounts, metrics, version, sending: messages }),
       cloudWebhookRoutes({
         accounts,
         logger: logger.child({ component: 'cloud-webhooks' }),
@@ -185,7 +194,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     ],
     api: [
       accountsRoutes(accounts),
-      messagesRoutes(messages),
+      messagesRoutes(messages, accounts),
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),

@@ -61,11 +61,13 @@ export function accountsRoutes(accounts: AccountsService) {
         schema: {
           tags,
           summary: 'Get an account',
+          description:
+            'With `health.sending`: whether its sends flow or wait (a pause after a provider block, an open circuit breaker, the warm-up cap of the day), and why.',
           params: idParams,
           response: { 200: accountSchema, ...commonErrors },
         },
       },
-      async (req) => accounts.get(req.params.id),
+      async (req) => accounts.getWithHealth(req.params.id),
     )
 
     app.patch(

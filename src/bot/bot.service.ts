@@ -102,9 +102,17 @@ export class BotService {
     // Each reply's idempotency key ties it to this message, so a retried job never
     // answers twice.
     for (const [i, text] of decision.replies.entries()) {
+      // An answer to the contact's message: it reaches them even if they opted out, and
+      // marks their message read.
       await this.deps.messages.send(
-        { accountId: message.accountId, to: message.phone, type: 'text', text },
-        { idempotencyKey: `bot:${message.id}:${i}` },
+        {
+          accountId: message.accountId,
+          to: message.phone,
+          type: 'text',
+          text,
+          replyTo: message.id,
+        },
+        { idempotencyKey: `bot:${message.id}:${i}`, origin: 'bot' },
       )
     }
   }

@@ -1,2 +1,2 @@
 export { normalizePhone } from './phone.js'
-export { upsertContactByPhone, findContactPhone } from './contacts.repo.js'
+export { contactOptedOut, upsertContactByPhone, findContactPhone } from './contacts.repo.js'

@@ -3,6 +3,7 @@ import * as initial from './migrations/20261124000000_initial.js'
 import * as accountLifecycle from './migrations/20261125000000_account_lifecycle.js'
 import * as baileys from './migrations/20261125010000_baileys.js'
 import * as media from './migrations/20261125020000_media.js'
+import * as sender from './migrations/20261125120000_sender.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '20261125000000_account_lifecycle': accountLifecycle,
   '20261125010000_baileys': baileys,
   '20261125020000_media': media,
+  '20261125120000_sender': sender,
 }
 
 function migrator(db: Kysely<unknown>): Migrator {
