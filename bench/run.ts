@@ -6,6 +6,7 @@ import { benchAccounts } from './accounts.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
+import { benchSender } from './sender.js'
 
 const quick = process.argv.includes('--quick')
 const log = (line: string) => process.stderr.write(`  … ${line}\n`)
@@ -17,6 +18,10 @@ const targets = {
   cloudMessagesPerSecond: 2000,
   cloudP99Ms: 50,
   accountCreateMedianMs: 20,
+  senderMessagesPerSecond: 3000,
+  /** 80/s on each of 10 accounts: within 2 % of 800/s, never above 80 in any second. */
+  senderLimitedRate: 800,
+  senderLimitedDeviationPercent: 2,
 }
 
 const pipeline = await benchInboundPipeline({
@@ -28,6 +33,11 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const sender = await benchSender({
+  unlimitedMessages: quick ? 5000 : 15_000,
+  limitedSeconds: quick ? 5 : 10,
+  log,
+})
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -78,6 +88,24 @@ rows.push(
     accounts.createMedianMs < targets.accountCreateMedianMs,
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
+  [
+    'sender, limits off (queued → sandbox)',
+    `${sender.unlimited.messagesPerSecond} msg/s`,
+    `≥ ${targets.senderMessagesPerSecond}`,
+    sender.unlimited.messagesPerSecond >= targets.senderMessagesPerSecond,
+  ],
+  [
+    `sender, ${sender.limited.ratePerAccount}/s × ${sender.limited.accounts} accounts`,
+    `${sender.limited.messagesPerSecond} msg/s`,
+    `${targets.senderLimitedRate} ± ${targets.senderLimitedDeviationPercent} %`,
+    Math.abs(sender.limited.deviationPercent) <= targets.senderLimitedDeviationPercent,
+  ],
+  [
+    `sender, busiest 1-s window of one account`,
+    `${sender.limited.busiestSecond} sends`,
+    `≤ ${sender.limited.ratePerAccount}`,
+    sender.limited.busiestSecond <= sender.limited.ratePerAccount,
+  ],
 )
 
 const width = [44, 16, 10]
@@ -103,6 +131,7 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  sender,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

@@ -43,18 +43,30 @@ export class SendLimiter {
    * it. Otherwise returns how many ms to wait before asking again, and counts nothing.
    */
   take(key: string, ratePerSecond: number): number {
-    const state = this.state(key, ratePerSecond)
-    const { allowance, windowMs, sent } = state
+    const wait = this.waitToSend(key, ratePerSecond)
+    if (wait === 0) this.count(key, ratePerSecond)
+    return wait
+  }
+
+  /** How many ms until the sends made in the last window allow one more; 0: now. */
+  waitToSend(key: string, ratePerSecond: number): number {
+    const { allowance, windowMs, sent } = this.state(key, ratePerSecond)
+    if (sent.length < allowance) return 0
+    // A hair over the window: two sends exactly a window apart must not both land in one
+    // window as the receiving end measures it.
+    const free = sent[sent.length - allowance]! + windowMs + TAKE_MARGIN_MS
     const now = this.now()
-    if (sent.length >= allowance) {
-      // A hair over the window: two sends exactly a window apart must not both land in one
-      // window as the receiving end measures it.
-      const free = sent[sent.length - allowance]! + windowMs + TAKE_MARGIN_MS
-      if (now < free) return Math.ceil(free - now)
-    }
-    sent.push(now)
+    return now < free ? Math.ceil(free - now) : 0
+  }
+
+  /**
+   * Counts a send that went, at the current time. Called just after the send started (not
+   * before), so that whatever delayed its start is on the safe side of the next window.
+   */
+  count(key: string, ratePerSecond: number): void {
+    const { allowance, sent } = this.state(key, ratePerSecond)
+    sent.push(this.now())
     if (sent.length > allowance) sent.shift()
-    return 0
   }
 
   /** Forgets a key (its account was deleted). */

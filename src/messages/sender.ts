@@ -327,10 +327,11 @@ export class Sender {
       const outbound = await this.outbound(account.id, sending)
       if (rate !== null) {
         // The last word, over the times sends really went: a send that started late does
-        // not bunch up with the next ones. Nothing awaits between it and the send.
-        for (let wait = this.limiter.take(account.id, rate); wait > 0;) {
-          await sleep(Math.ceil(wait), signal)
-          wait = this.limiter.take(account.id, rate)
+        // not bunch up with the next ones. Nothing awaits between it and the send, which is
+        // counted just after it started.
+        for (let wait = this.limiter.waitToSend(account.id, rate); wait > 0;) {
+          await sleep(wait, signal)
+          wait = this.limiter.waitToSend(account.id, rate)
         }
       }
       // One account's slow or hanging provider must not take every sender slot from the
@@ -344,7 +345,10 @@ export class Sender {
       const ticket = ++this.tickets
       gate.inFlight.set(ticket, this.monotonic())
       try {
-        externalId = (await transport.send(outbound, signal)).externalId
+        const sent = transport.send(outbound, signal)
+        // Counted once it started: a send is never earlier than the window thinks.
+        if (rate !== null) this.limiter.count(account.id, rate)
+        externalId = (await sent).externalId
       } finally {
         gate.inFlight.delete(ticket)
       }
@@ -384,6 +388,8 @@ export class Sender {
       // Not this message's fault, nor a sign the provider is down: the attempt is given
       // back and the message waits with the others.
       gate.breaker.abandon(probe)
+      // Back in the queue first, so that whoever sees the pause sees the message waiting.
+      await this.move(message.id, ['sending'], 'queued', { error, attempt: 'refund' })
       let until: number
       if (te.throttle === 'account') {
         until = now + (te.retryAfterMs ?? DEFAULT_PAUSE_MS)
@@ -393,7 +399,6 @@ export class Sender {
         until = now + wait
         this.spacing.block(recipient, this.monotonic() + wait)
       }
-      await this.move(message.id, ['sending'], 'queued', { error, attempt: 'refund' })
       throw new DelayError(this.recheck(until - now), error.message)
     }
 
