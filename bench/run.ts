@@ -12,6 +12,7 @@ import { benchContacts, type ContactsBenchResult } from './contacts.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
 import { benchTemplatesLanguages } from './templates-languages.js'
+import { benchSender } from './sender.js'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.includes('--only')
@@ -32,6 +33,10 @@ const targets = {
   contactsFilterP95Ms: 50,
   contactsSearchP95Ms: 50,
   contactsSegmentCountMs: 200,
+  senderMessagesPerSecond: 3000,
+  /** 80/s on each of 10 accounts: within 2 % of 800/s, never above 80 in any second. */
+  senderLimitedRate: 800,
+  senderLimitedDeviationPercent: 2,
 }
 
 const contactsCount = quick ? 100_000 : 1_000_000
@@ -108,6 +113,11 @@ const content = await benchTemplatesLanguages({
 })
 const auth = await benchAuth({ signIns: quick ? 10 : 30, requests: quick ? 500 : 2000, log })
 const contacts = await benchContacts({ contacts: contactsCount, log })
+const sender = await benchSender({
+  unlimitedMessages: quick ? 5000 : 15_000,
+  limitedSeconds: quick ? 5 : 10,
+  log,
+})
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -198,6 +208,24 @@ rows.push(
   [`GET /auth/me with a session`, `${auth.sessionRequestsPerSecond} req/s`, '', true],
   [`GET /auth/me with an API key`, `${auth.keyRequestsPerSecond} req/s`, '', true],
   ...contactsRows(contacts),
+  [
+    'sender, limits off (queued → sandbox)',
+    `${sender.unlimited.messagesPerSecond} msg/s`,
+    `≥ ${targets.senderMessagesPerSecond}`,
+    sender.unlimited.messagesPerSecond >= targets.senderMessagesPerSecond,
+  ],
+  [
+    `sender, ${sender.limited.ratePerAccount}/s × ${sender.limited.accounts} accounts`,
+    `${sender.limited.messagesPerSecond} msg/s`,
+    `${targets.senderLimitedRate} ± ${targets.senderLimitedDeviationPercent} %`,
+    Math.abs(sender.limited.deviationPercent) <= targets.senderLimitedDeviationPercent,
+  ],
+  [
+    `sender, busiest 1-s window of one account`,
+    `${sender.limited.busiestSecond} sends`,
+    `≤ ${sender.limited.ratePerAccount}`,
+    sender.limited.busiestSecond <= sender.limited.ratePerAccount,
+  ],
 )
 
 const width = [44, 16, 10]
@@ -229,6 +257,7 @@ const result = {
   templatesLanguages: content,
   auth,
   contacts,
+  sender,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

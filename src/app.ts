@@ -19,7 +19,12 @@ import {
   LibreTranslate,
 } from './languages/index.js'
 import { MediaStore, mediaRoutes } from './media/index.js'
-import { MessagesService, messagesRoutes, sandboxRoutes } from './messages/index.js'
+import {
+  MessagesService,
+  messagesRoutes,
+  sandboxRoutes,
+  type SenderOptions,
+} from './messages/index.js'
 import { healthRoutes, Metrics } from './monitoring/index.js'
 import { migrateToLatest, nowIso, openDb, toJson, type DbHandle } from './platform/db/index.js'
 import { LocalEventBus, type EventBus } from './platform/events/index.js'
@@ -57,6 +62,8 @@ export interface AppOptions {
   queue?: { pollIntervalMs?: number; retryBaseMs?: number }
   /** Concurrency of the sender and the bot workers. */
   concurrency?: { send?: number; process?: number }
+  /** Sender timing (retry backoff, how often waiting sends look again), for tests. */
+  sender?: SenderOptions
   /** How WhatsApp Web sessions run; default each in a supervised worker, on Baileys' socket. */
   baileys?: BaileysOptions
 }
@@ -185,6 +192,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       inbound: (account, message) => pipeline().ingest(account, message),
       statuses: (account, updates) => pipeline().applyStatuses(account, updates),
     },
+    sendingHealth: { sendingHealth: (account) => pipeline().sendingHealth(account) },
     secretKey,
     // The transports this version runs; accounts of the other kinds stay in `error`.
     transportFactories: {
@@ -237,6 +245,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     media,
     capabilities,
     languages,
+    sender: options.sender,
   }))
   const templates = new TemplatesService({ db: db.db, accounts, capabilities })
 
@@ -315,7 +324,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     version,
     webRoot: options.webRoot ?? defaultWebRoot,
     root: [
-      healthRoutes({ db, queue, accounts, metrics, version }),
+      healthRoutes({ db, queue, accounts, metrics, version, sending: messages }),
       cloudWebhookRoutes({
         accounts,
         logger: logger.child({ component: 'cloud-webhooks' }),
@@ -325,7 +334,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     ],
     api: [
       accountsRoutes(accounts),
-      messagesRoutes(messages),
+      messagesRoutes(messages, accounts),
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),

@@ -69,13 +69,15 @@ export function accountsRoutes(accounts: AccountsService) {
         schema: {
           tags,
           summary: 'Get an account',
+          description:
+            'With `health.sending`: whether its sends flow or wait (a pause after a provider block, an open circuit breaker, the warm-up cap of the day), and why.',
           params: idParams,
           response: { 200: accountSchema, ...commonErrors },
         },
       },
       async (req) => {
         principalOf(req).assertAccount(req.params.id)
-        return accounts.get(req.params.id)
+        return accounts.getWithHealth(req.params.id)
       },
     )
 

@@ -32,6 +32,20 @@ describe('accountSettingsSchema', () => {
       defaultLanguage: null,
       adminNumbers: [],
       sendRatePerSecond: null,
+      recipientSpacingMs: 0,
+      humanize: { enabled: false, minDelayMs: 1000, maxDelayMs: 3000, typing: true },
+      breaker: { failureThreshold: 5, coolDownMs: 30_000 },
+      warmup: {
+        enabled: null,
+        startedAt: null,
+        steps: [
+          { days: 3, newConversationsPerDay: 20 },
+          { days: 4, newConversationsPerDay: 40 },
+          { days: 7, newConversationsPerDay: 80 },
+          { days: 7, newConversationsPerDay: 150 },
+          { days: 7, newConversationsPerDay: 250 },
+        ],
+      },
       uncertainPolicy: 'mark',
       sandbox: {
         sendLatencyMs: 0,
@@ -41,6 +55,41 @@ describe('accountSettingsSchema', () => {
         notOnWhatsApp: [],
       },
     })
+  })
+})
+
+describe('sender settings', () => {
+  it('takes a change of one sender setting without the others', () => {
+    expect(
+      accountSettingsInput.parse({
+        recipientSpacingMs: 6000,
+        humanize: { enabled: true },
+        breaker: { coolDownMs: 500 },
+        warmup: { enabled: false, startedAt: '2026-11-20T10:00:00+04:00' },
+      }),
+    ).toEqual({
+      recipientSpacingMs: 6000,
+      humanize: { enabled: true },
+      breaker: { coolDownMs: 500 },
+      warmup: { enabled: false, startedAt: '2026-11-20T06:00:00.000Z' },
+    })
+  })
+
+  it.each([
+    [{ recipientSpacingMs: -1 }, 'recipientSpacingMs'],
+    [{ humanize: { minDelayMs: 60_000 } }, 'humanize.minDelayMs'],
+    [{ humanize: { jitter: true } }, 'humanize'],
+    [{ breaker: { failureThreshold: 0 } }, 'breaker.failureThreshold'],
+    [{ warmup: { startedAt: 'yesterday' } }, 'warmup.startedAt'],
+    [{ warmup: { steps: [{ days: 0, newConversationsPerDay: 10 }] } }, 'warmup.steps.0.days'],
+    [
+      { warmup: { steps: [{ days: 3, newConversationsPerDay: -5 }] } },
+      'warmup.steps.0.newConversationsPerDay',
+    ],
+  ])('refuses %j, naming %s', (settings, path) => {
+    const result = accountSettingsInput.safeParse(settings)
+    expect(result.success).toBe(false)
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toContain(path)
   })
 })
 

@@ -7,6 +7,26 @@ import { sandboxSettingsSchema } from '../transports/sandbox/index.js'
 
 export const uncertainPolicies = ['mark', 'resend'] as const
 
+/**
+ * How many new conversations (first messages to contacts the account never talked with)
+ * a new WhatsApp Web number may open a day while it warms up: a little more each week, then
+ * no cap. A new number that writes to hundreds of strangers on its first day gets banned.
+ */
+export const defaultWarmupSteps = [
+  { days: 3, newConversationsPerDay: 20 },
+  { days: 4, newConversationsPerDay: 40 },
+  { days: 7, newConversationsPerDay: 80 },
+  { days: 7, newConversationsPerDay: 150 },
+  { days: 7, newConversationsPerDay: 250 },
+] as const
+
+const warmupStepSchema = z.object({
+  /** How many days this step lasts. */
+  days: z.number().int().min(1, 'must be at least 1').max(365, 'must be at most 365'),
+  /** New conversations the account may open on each of those days. */
+  newConversationsPerDay: z.number().int().min(0).max(100_000, 'must be at most 100000'),
+})
+
 /** Country codes libphonenumber-js has numbering plans for (ISO 3166-1 alpha-2, e.g. AE). */
 const countryCodes = z.enum(getCountries(), {
   error: 'must be an ISO 3166-1 alpha-2 country code with phone numbers, e.g. AE',
@@ -31,8 +51,42 @@ export const accountSettingsSchema = z.object({
   defaultLanguage: z.string().nullable().default(null),
   /** Numbers (E.164) allowed to run admin commands from WhatsApp. */
   adminNumbers: z.array(z.string()).default([]),
-  /** Sends per second this account may make; null: no limit. */
+  /**
+   * Sends per second this account may make; null: no limit. No 1-second window ever holds
+   * more than a second's allowance (so the largest burst is one second's worth).
+   */
   sendRatePerSecond: z.number().positive().max(1000).nullable().default(null),
+  /** Sends to one contact at least this many milliseconds apart; 0: no spacing. */
+  recipientSpacingMs: z.number().int().min(0).max(3_600_000).default(0),
+  /** Before each send, a typing indicator and a human-like pause (meant for WhatsApp Web). */
+  humanize: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** The pause before a send is drawn between these two (ms). */
+      minDelayMs: z.number().int().min(0).max(30_000).default(1_000),
+      maxDelayMs: z.number().int().min(0).max(30_000).default(3_000),
+      /** Show "typing…" during the pause, where the transport can. */
+      typing: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** The circuit breaker: after this many failed sends in a row, sending waits a while. */
+  breaker: z
+    .object({
+      failureThreshold: z.number().int().min(1).max(1000).default(5),
+      /** How long sends wait before one probe send tries again (doubling while it fails). */
+      coolDownMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    })
+    .prefault({}),
+  /** Daily caps on new conversations while a new number warms up. */
+  warmup: z
+    .object({
+      /** null: on for WhatsApp Web accounts, off for the others. */
+      enabled: z.boolean().nullable().default(null),
+      /** When day 1 began (ISO 8601); null: when the account was created. */
+      startedAt: z.string().nullable().default(null),
+      steps: z.array(warmupStepSchema).default(() => defaultWarmupSteps.map((s) => ({ ...s }))),
+    })
+    .prefault({}),
   /**
    * A send cut short by a crash may or may not have reached WhatsApp: `mark` leaves it
    * `uncertain` for a person to decide, `resend` sends it again.
@@ -42,6 +96,41 @@ export const accountSettingsSchema = z.object({
 })
 
 export type AccountSettings = z.output<typeof accountSettingsSchema>
+
+export const breakerStates = ['closed', 'open', 'half_open'] as const
+export type BreakerState = (typeof breakerStates)[number]
+
+export const sendingStatuses = ['active', 'paused', 'breaker_open', 'warmup_capped'] as const
+
+/** How the account's outbound traffic is doing, as the sender sees it. */
+export const sendingHealthSchema = z
+  .object({
+    /** `active`, or why sends wait: a pause, an open breaker, the day's warm-up cap. */
+    status: z.enum(sendingStatuses),
+    /** Sending is paused until then (a provider's block or quota); null: not paused. */
+    pausedUntil: z.string().nullable(),
+    pauseReason: z.string().nullable(),
+    breaker: z.object({
+      state: z.enum(breakerStates),
+      consecutiveFailures: z.number().int(),
+      openedAt: z.string().nullable(),
+      /** While open: when a probe send is let through. */
+      probeAt: z.string().nullable(),
+    }),
+    warmup: z.object({
+      active: z.boolean(),
+      /** Day of the warm-up (1 on the first); null when it is off or over. */
+      day: z.number().int().nullable(),
+      /** Today's cap on new conversations; null: none. */
+      cap: z.number().int().nullable(),
+      newConversationsToday: z.number().int(),
+      /** Over the cap, new conversations wait until then (the next day, account time). */
+      nextDayAt: z.string().nullable(),
+    }),
+  })
+  .meta({ id: 'AccountSendingHealth' })
+
+export type SendingHealth = z.output<typeof sendingHealthSchema>
 
 // ---- what a Cloud API or WhatsApp Web account is, without its secrets ----
 
@@ -74,6 +163,8 @@ export const accountSchema = z
     cloud: cloudAccountSchema.optional(),
     /** WhatsApp Web accounts only. */
     baileys: baileysAccountSchema.optional(),
+    /** `GET /accounts/{id}` only: how its sending is doing (limits, pauses, breaker). */
+    health: z.object({ sending: sendingHealthSchema }).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -161,6 +252,8 @@ const adminNumbersInput = z
 
 const settingsShape = accountSettingsSchema.shape
 const sandboxShape = sandboxSettingsSchema.shape
+const humanizeShape = settingsShape.humanize.unwrap().shape
+const breakerShape = settingsShape.breaker.unwrap().shape
 
 /**
  * Settings given on create or in a PATCH: only the keys given change. (`partial()` of the
@@ -180,6 +273,32 @@ export const accountSettingsInput = z.strictObject({
   defaultLanguage: languageInput.nullable().optional(),
   adminNumbers: adminNumbersInput.optional(),
   sendRatePerSecond: settingsShape.sendRatePerSecond.unwrap().optional(),
+  recipientSpacingMs: settingsShape.recipientSpacingMs.unwrap().optional(),
+  humanize: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      minDelayMs: humanizeShape.minDelayMs.unwrap().optional(),
+      maxDelayMs: humanizeShape.maxDelayMs.unwrap().optional(),
+      typing: z.boolean().optional(),
+    })
+    .optional(),
+  breaker: z
+    .strictObject({
+      failureThreshold: breakerShape.failureThreshold.unwrap().optional(),
+      coolDownMs: breakerShape.coolDownMs.unwrap().optional(),
+    })
+    .optional(),
+  warmup: z
+    .strictObject({
+      enabled: z.boolean().nullable().optional(),
+      startedAt: z.iso
+        .datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2026-11-25T00:00:00Z' })
+        .transform((v) => new Date(v).toISOString())
+        .nullable()
+        .optional(),
+      steps: z.array(warmupStepSchema).max(52, 'must have at most 52 steps').optional(),
+    })
+    .optional(),
   uncertainPolicy: settingsShape.uncertainPolicy.unwrap().optional(),
   sandbox: z
     .strictObject({

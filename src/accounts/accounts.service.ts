@@ -29,6 +29,7 @@ import {
   type AccountSettingsInput,
   type CreateAccountInput,
   type Pairing,
+  type SendingHealth,
   type UpdateAccountInput,
 } from './accounts.schemas.js'
 
@@ -68,6 +69,14 @@ export interface AccountTransportListener extends TransportListener {
   pairing(info: PairingInfo | null): void
 }
 
+/**
+ * What the sender knows of an account's outbound traffic (limits, pauses, its breaker),
+ * shown as the account's health; `app.ts` wires it to the message pipeline, built later.
+ */
+export interface SendingHealthSource {
+  sendingHealth(account: Account): Promise<SendingHealth>
+}
+
 /** Builds the transport of one account from its credentials. */
 export type TransportFactory<K extends TransportKind> = (
   account: Account,
@@ -86,6 +95,8 @@ export interface AccountsDeps {
   /** The instance key (32 bytes) that seals transport credentials at rest. */
   secretKey: Buffer
   transportFactories: TransportFactories
+  /** Where the health of the account's sending comes from; none: not shown. */
+  sendingHealth?: SendingHealthSource
 }
 
 /** How a state change went: applied, already so, refused by the lifecycle, or no account. */
@@ -140,6 +151,14 @@ export class AccountsService {
     const account = await repo.findAccount(this.deps.db, id)
     if (!account) throw notFound(id)
     return account
+  }
+
+  /** The account with its health (`GET /accounts/{id}`). */
+  async getWithHealth(id: string): Promise<Account> {
+    const account = await this.get(id)
+    const source = this.deps.sendingHealth
+    if (!source) return account
+    return { ...account, health: { sending: await source.sendingHealth(account) } }
   }
 
   /** The account whose id on its provider is `externalId` (e.g. a Cloud API phone number id). */
@@ -545,12 +564,23 @@ function mergeSettings(
   current: AccountSettings | undefined,
   change: AccountSettingsInput | undefined,
 ): AccountSettings {
-  const { sandbox, ...rest } = change ?? {}
-  return accountSettingsSchema.parse({
+  const { sandbox, humanize, breaker, warmup, ...rest } = change ?? {}
+  const merged = accountSettingsSchema.parse({
     ...current,
     ...rest,
     sandbox: { ...current?.sandbox, ...sandbox },
+    humanize: { ...current?.humanize, ...humanize },
+    breaker: { ...current?.breaker, ...breaker },
+    warmup: { ...current?.warmup, ...warmup },
   })
+  if (merged.humanize.minDelayMs > merged.humanize.maxDelayMs) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `settings.humanize.maxDelayMs (${merged.humanize.maxDelayMs}) is below minDelayMs (${merged.humanize.minDelayMs})`,
+      [{ path: 'body.settings.humanize.maxDelayMs', message: 'must be at least minDelayMs' }],
+    )
+  }
+  return merged
 }
 
 function credentialsFromInput(input: CreateAccountInput): AccountCredentials {

@@ -4,6 +4,7 @@ export {
   type AccountsDeps,
   type AccountTransportListener,
   type PairingInfo,
+  type SendingHealthSource,
   type TransportFactories,
   type TransportFactory,
 } from './accounts.service.js'
@@ -22,7 +23,11 @@ export {
 export {
   accountSchema,
   accountSettingsSchema,
+  breakerStates,
+  sendingHealthSchema,
   type Account,
   type AccountSettings,
+  type BreakerState,
   type Pairing,
+  type SendingHealth,
 } from './accounts.schemas.js'

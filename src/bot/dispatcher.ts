@@ -517,11 +517,16 @@ export class Dispatcher {
     // Each reply's idempotency key ties it to this message, so a retried job never answers twice.
     for (const [i, content] of decision.sends.slice(0, allowed).entries()) {
       try {
+        // An answer to the contact's own message: it reaches them even after an opt-out (the
+        // confirmation of one included), and marks their message read.
         await this.deps.messages.send(
-          { accountId: message.accountId, to: message.phone, ...content } as Parameters<
-            MessagesService['send']
-          >[0],
-          { idempotencyKey: `bot:${message.id}:${i}` },
+          {
+            accountId: message.accountId,
+            to: message.phone,
+            ...content,
+            replyTo: message.id,
+          } as Parameters<MessagesService['send']>[0],
+          { idempotencyKey: `bot:${message.id}:${i}`, origin: 'bot' },
         )
       } catch (err) {
         decision.effects.push({

@@ -436,3 +436,13 @@ export async function deleteAttribute(db: Executor, key: string): Promise<boolea
   const result = await db.deleteFrom('contact_attributes').where('key', '=', key).executeTakeFirst()
   return Number(result.numDeletedRows) > 0
 }
+
+const optedOutQuery = prepared((db, p: { id: string }) =>
+  db.selectFrom('contacts').select('opted_out').where('id', '=', p.id),
+)
+
+/** Whether the contact opted out of messages (a contact that does not exist has not). */
+export async function contactOptedOut(db: Executor, id: string): Promise<boolean> {
+  const row = (await optedOutQuery(db, { id })).rows[0]
+  return row !== undefined && Number(row.opted_out) === 1
+}

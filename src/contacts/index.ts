@@ -1,5 +1,5 @@
 export { normalizePhone, type NormalizeOptions } from './phone.js'
-export { upsertContactByPhone, findContactPhone } from './contacts.repo.js'
+export { contactOptedOut, upsertContactByPhone, findContactPhone } from './contacts.repo.js'
 export {
   ContactsService,
   type AudienceOptions,

@@ -9,7 +9,7 @@ import {
 } from '../platform/db/index.js'
 import { newId } from '../platform/ids.js'
 import type { MessageContent, MessageType } from '../transports/index.js'
-import type { Message, MessageStatus } from './messages.schemas.js'
+import type { Message, MessageStatus, SendOrigin } from './messages.schemas.js'
 
 type Row = Selectable<MessagesTable>
 
@@ -30,6 +30,10 @@ function toMessage(row: Row): Message {
     status: row.status as MessageStatus,
     error: fromJson(row.error),
     externalId: row.external_id,
+    origin: row.origin as SendOrigin | null,
+    replyTo: row.reply_to,
+    transactional: Number(row.transactional) === 1,
+    attempts: Number(row.attempts),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     sentAt: row.sent_at,
@@ -141,6 +145,14 @@ export interface NewMessage {
   status: MessageStatus
   externalId?: string
   idempotencyKey?: string
+  /** Outbound: who asked for it. */
+  origin?: SendOrigin
+  /** Outbound: the inbound message it answers. */
+  replyTo?: string
+  /** Outbound API sends flagged transactional. */
+  transactional?: boolean
+  /** The id to give it; default a new one. */
+  id?: string
   at?: string
 }
 
@@ -160,6 +172,9 @@ const insertMessageQuery = prepared(
       status: string
       externalId: string | null
       idempotencyKey: string | null
+      origin: string | null
+      replyTo: string | null
+      transactional: number
       at: string
       now: string
     },
@@ -179,6 +194,9 @@ const insertMessageQuery = prepared(
         status: p.status,
         external_id: p.externalId,
         idempotency_key: p.idempotencyKey,
+        origin: p.origin,
+        reply_to: p.replyTo,
+        transactional: p.transactional,
         created_at: p.at,
         updated_at: p.now,
       })
@@ -193,7 +211,7 @@ const insertMessageQuery = prepared(
 export async function insertMessage(db: Executor, m: NewMessage): Promise<Message | undefined> {
   const now = nowIso()
   const { rows } = await insertMessageQuery(db, {
-    id: newId(),
+    id: m.id ?? newId(),
     accountId: m.accountId,
     conversationId: m.conversationId,
     contactId: m.contactId,
@@ -205,6 +223,9 @@ export async function insertMessage(db: Executor, m: NewMessage): Promise<Messag
     status: m.status,
     externalId: m.externalId ?? null,
     idempotencyKey: m.idempotencyKey ?? null,
+    origin: m.origin ?? null,
+    replyTo: m.replyTo ?? null,
+    transactional: m.transactional ? 1 : 0,
     at: m.at ?? now,
     now,
   })
@@ -279,6 +300,8 @@ const MAX_FROM = 5
 type TransitionParams = {
   to: string
   now: string
+  /** Added to `attempts`: 1 when a send starts, -1 to give one back, else 0. */
+  attemptsDelta: number
   externalId: string | null
   setError: number
   error: string | null
@@ -296,6 +319,7 @@ function transitionSet(db: Executor, p: TransitionParams) {
   return db.updateTable('messages').set((eb) => ({
     status: p.to,
     updated_at: p.now,
+    attempts: eb('attempts', '+', eb.val(p.attemptsDelta)),
     external_id: eb.fn.coalesce(eb.val(p.externalId), 'external_id'),
     error: eb
       .case()
@@ -341,6 +365,8 @@ export async function transition(
     externalId?: string
     error?: { code: string; message: string } | null
     at?: string
+    /** `count`: a send to the provider starts; `refund`: the last one does not count. */
+    attempt?: 'count' | 'refund'
   } = {},
 ): Promise<Message | undefined> {
   if (from.length === 0 || from.length > MAX_FROM) {
@@ -351,6 +377,7 @@ export async function transition(
   const params: TransitionParams = {
     to,
     now: nowIso(),
+    attemptsDelta: extra.attempt === 'count' ? 1 : extra.attempt === 'refund' ? -1 : 0,
     externalId: extra.externalId ?? null,
     setError: extra.error === undefined ? 0 : 1,
     error: extra.error ? toJson(extra.error) : null,
@@ -444,4 +471,20 @@ export async function externalIdOf(
     .where('account_id', '=', accountId)
     .executeTakeFirst()
   return { found: row !== undefined, externalId: row?.external_id ?? null }
+}
+
+/**
+ * Puts a failed or uncertain outbound message back in the queue with its attempts
+ * renewed; returns it, or undefined when it is in another state.
+ */
+export async function requeueForRetry(db: Executor, id: string): Promise<Message | undefined> {
+  const row = await db
+    .updateTable('messages')
+    .set({ status: 'queued', attempts: 0, error: null, updated_at: nowIso() })
+    .where('id', '=', id)
+    .where('direction', '=', 'out')
+    .where('status', 'in', ['failed', 'uncertain'])
+    .returningAll()
+    .executeTakeFirst()
+  return row && toMessage(row)
 }

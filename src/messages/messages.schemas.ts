@@ -19,6 +19,14 @@ export const messageStatuses = [
 ] as const
 export type MessageStatus = (typeof messageStatuses)[number]
 
+/**
+ * Who asked for an outbound message. It decides what may reach a contact who opted out:
+ * answers to the contact's own message (bot, flow, agent) and transactional API sends may;
+ * campaigns and schedules never do.
+ */
+export const sendOrigins = ['api', 'bot', 'flow', 'agent', 'campaign', 'schedule'] as const
+export type SendOrigin = (typeof sendOrigins)[number]
+
 export const messageSchema = z
   .object({
     id: z.string(),
@@ -39,8 +47,26 @@ export const messageSchema = z
           'The message in full, by type: the body of `POST /messages` without `accountId` and `to` for what Linda sends; for what contacts send, also `button_reply`, `list_reply`, `button` and `unsupported`. Inbound media carries `media.mediaId` once Linda has downloaded it (`GET /media/{id}`).',
       }),
     status: z.enum(messageStatuses),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable().meta({
+      description:
+        "Why it failed (or was retried, or is uncertain): a Linda code such as `CONTACT_OPTED_OUT`, or the transport's (`CLOUD_RATE_LIMITED`, `SANDBOX_…`), and words a person can act on",
+    }),
     externalId: z.string().nullable(),
+    origin: z.enum(sendOrigins).nullable().meta({
+      description: 'Outbound: who asked for it (api, bot, flow, agent, campaign, schedule)',
+    }),
+    replyTo: z
+      .string()
+      .nullable()
+      .meta({ description: 'Outbound: the id of the inbound message it answers' }),
+    transactional: z.boolean().meta({
+      description:
+        'Outbound API sends flagged transactional (they may reach a contact who opted out)',
+    }),
+    attempts: z
+      .number()
+      .int()
+      .meta({ description: 'Outbound: sends to the provider tried so far' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     sentAt: z.string().nullable(),
@@ -63,6 +89,14 @@ export const phoneInput = z
 const sendCommon = {
   accountId: z.string().min(1).max(64),
   to: phoneInput,
+  replyTo: z.string().min(1).max(64).optional().meta({
+    description:
+      "The id of the contact's inbound message this answers: it is marked read (where the transport can), and the answer may reach a contact who opted out",
+  }),
+  transactional: z.boolean().optional().meta({
+    description:
+      'A message the contact needs whatever their marketing consent (an order update, a one-time code): it may reach a contact who opted out',
+  }),
 }
 
 const body = <T extends (typeof outboundMessageTypes)[number]>(type: T) =>
@@ -97,7 +131,13 @@ export type SendMessageInput = z.output<typeof sendMessageBody>
 
 /** The content a send body describes. */
 export function contentOfSend(input: SendMessageInput): OutboundContent {
-  const { accountId: _accountId, to: _to, ...content } = input
+  const {
+    accountId: _accountId,
+    to: _to,
+    replyTo: _replyTo,
+    transactional: _transactional,
+    ...content
+  } = input
   return content as OutboundContent
 }
 

@@ -1,23 +1,20 @@
-import type { Account, AccountsService } from '../accounts/index.js'
-import { normalizePhone, upsertContactByPhone } from '../contacts/index.js'
-import { groupWrite, transaction, type Db } from '../platform/db/index.js'
+import { createHash } from 'node:crypto'
+import type { Account, AccountsService, SendingHealth } from '../accounts/index.js'
+import { contactOptedOut, normalizePhone, upsertContactByPhone } from '../contacts/index.js'
+import { newId } from '../platform/ids.js'
+import { transaction, type Db } from '../platform/db/index.js'
 import { AppError } from '../platform/errors.js'
 import type { EventBus } from '../platform/events/index.js'
 import type { LanguagesService } from '../languages/index.js'
 import type { Logger } from '../platform/logging.js'
-import { sleep } from '../platform/sleep.js'
-import { DelayError, type Job, type JobQueue } from '../platform/queue/index.js'
-import {
-  TransportError,
-  type InboundMessage,
-  type MediaType,
-  type OutboundContent,
-  type OutboundMessage,
-  type OutboundMessageType,
-  type StatusUpdate,
-  type Transport,
-  type TransportCapabilities,
-  type TransportKind,
+import type { Job, JobQueue } from '../platform/queue/index.js'
+import type {
+  InboundMessage,
+  MediaType,
+  OutboundContent,
+  StatusUpdate,
+  TransportCapabilities,
+  TransportKind,
 } from '../transports/index.js'
 import type { MediaStore } from '../media/index.js'
 import { mediaMaxBytes } from '../media/index.js'
@@ -30,8 +27,11 @@ import {
   type Message,
   type MessageStatus,
   type SendMessageInput,
+  type SendOrigin,
 } from './messages.schemas.js'
-import { SendPacer } from './rate-limiter.js'
+import { mayReachOptedOut } from './opt-out.js'
+import { Sender, type SenderOptions } from './sender.js'
+import * as senderRepo from './sender.repo.js'
 import { WaitingRoom } from './waiting-room.js'
 
 declare module '../platform/queue/port.js' {
@@ -78,6 +78,8 @@ export interface MessagesDeps {
   sendAttempts?: number
   /** Detects the language of inbound texts, stores it and infers contacts' languages. */
   languages?: Pick<LanguagesService, 'detect' | 'noteInbound'>
+  /** Retry timing and the like (see SenderOptions); tests make them short. */
+  sender?: SenderOptions
 }
 
 /** WhatsApp's customer-service window: free-form messages within 24 h of the contact's last. */
@@ -91,20 +93,22 @@ const textOnly: TransportCapabilities = {
 }
 
 export interface SendOptions {
-  /** Two sends with the same key for one account store and send one message. */
+  /**
+   * Who asks: decides what may reach a contact who opted out (see `mayReachOptedOut`).
+   * Default `api`.
+   */
+  origin?: SendOrigin
+  /** Linda's own key: two sends with the same key for one account store one message. */
   idempotencyKey?: string
+  /**
+   * An API client's `Idempotency-Key`, scoped to the client: the same key with the same
+   * request answers the first message (for 24 hours); with another request, a conflict.
+   */
+  requestKey?: { scope: string; key: string }
 }
 
-/** How often a message queued for a disconnected account checks whether it is back. */
-const ACCOUNT_WAIT_MS = 5_000
-
-/**
- * Sends one account may have waiting on its provider at once: half the sender's slots, and
- * at ~100 ms a send still more than one WhatsApp number may use (Meta allows about 80/s).
- */
-const SENDS_IN_FLIGHT_PER_ACCOUNT = 16
-/** How soon a send held back by that limit tries again (no attempt is used up). */
-const ACCOUNT_BUSY_WAIT_MS = 50
+/** How long an `Idempotency-Key` of the API is kept. */
+export const REQUEST_KEY_TTL_MS = 24 * 3600 * 1000
 
 /** Receipts moved by one statement at most. */
 const RECEIPT_CHUNK = 500
@@ -123,11 +127,33 @@ const receiptFrom: Record<StatusUpdate['status'], readonly MessageStatus[]> = {
  * account's rate, and apply receipts.
  */
 export class MessagesService {
-  private readonly pacer = new SendPacer()
-  private readonly sendsInFlight = new Map<string, number>()
   private readonly earlyReceipts = new WaitingRoom<{ update: StatusUpdate }>()
+  private readonly sender: Sender
+  private keysPurgedAt = 0
 
-  constructor(private readonly deps: MessagesDeps) {}
+  constructor(private readonly deps: MessagesDeps) {
+    this.sender = new Sender(
+      {
+        db: deps.db,
+        events: deps.events,
+        accounts: deps.accounts,
+        logger: deps.logger,
+        onSent: (account, externalId) => this.applyEarly(account, externalId),
+      },
+      { ...deps.sender, attempts: deps.sendAttempts ?? deps.sender?.attempts },
+    )
+  }
+
+  /** Receipts that came before the send's external id was stored, applied now. */
+  private async applyEarly(account: Account, externalId: string): Promise<void> {
+    const early = this.earlyReceipts.take(`${account.id}:${externalId}`)
+    if (early.length > 0) {
+      await this.applyStatuses(
+        account,
+        early.map((e) => e.update),
+      )
+    }
+  }
 
   /** Stores an inbound message once, whatever how often the transport reports it. */
   async ingest(
@@ -214,6 +240,17 @@ export class MessagesService {
     const account = accounts.live(input.accountId) ?? (await accounts.get(input.accountId))
     const to = normalizePhone(input.to, 'body.to')
     const content = contentOfSend(input)
+    const origin = options.origin ?? 'api'
+    const transactional = input.transactional === true
+    const { requestKey } = options
+    // A request sent again is answered as it was the first time, whatever changed since
+    // (the service window closed, the contact opted out): it is the same request.
+    const requestHash = requestKey && hashRequest(account.id, to, input)
+    if (requestKey && requestHash) {
+      const earlier = await this.replayed(requestKey, requestHash)
+      if (earlier) return { message: earlier, duplicate: true }
+      await this.purgeKeysNowAndThen()
+    }
     const capabilities = this.capabilitiesOf(account)
     if (!capabilities.send.includes(content.type)) {
       throw new AppError(
@@ -223,40 +260,68 @@ export class MessagesService {
       )
     }
     if (content.type !== 'text') await this.checkReferences(account.id, content)
+    const answered =
+      input.replyTo === undefined ? undefined : await this.answered(account, to, input.replyTo)
     const windowed = capabilities.templatesRequired && content.type !== 'template'
-    const message = await transaction(db, async (trx) => {
-      const contactId = await upsertContactByPhone(trx, to, { direction: 'out' })
-      const now = Date.now()
-      const conversation = await repo.upsertConversation(
-        trx,
-        account.id,
-        contactId,
-        'out',
-        new Date(now).toISOString(),
-      )
-      if (windowed) checkServiceWindow(conversation.lastInboundAt, now)
-      const inserted = await repo.insertMessage(trx, {
-        accountId: account.id,
-        conversationId: conversation.id,
-        contactId,
-        phone: to,
-        direction: 'out',
-        type: content.type,
-        text: readableText(content),
-        ...(content.type === 'text' ? {} : { content }),
-        status: 'queued',
-        idempotencyKey: options.idempotencyKey,
-      })
-      if (inserted) {
-        await queue.enqueue(
-          'message.send',
-          { messageId: inserted.id, accountId: account.id },
-          { maxAttempts: this.deps.sendAttempts ?? 5, runHere: true },
+    let message: Message | undefined
+    try {
+      message = await transaction(db, async (trx) => {
+        const contactId = await upsertContactByPhone(trx, to, { direction: 'out' })
+        const now = Date.now()
+        if (await contactOptedOut(trx, contactId)) {
+          checkOptOut(origin, transactional, answered, now)
+        }
+        const conversation = await repo.upsertConversation(
           trx,
+          account.id,
+          contactId,
+          'out',
+          new Date(now).toISOString(),
         )
-      }
-      return inserted
-    })
+        if (windowed) checkServiceWindow(conversation.lastInboundAt, now)
+        const id = newId()
+        if (requestKey && requestHash) {
+          const kept = await senderRepo.saveRequestKey(trx, {
+            ...requestKey,
+            requestHash,
+            messageId: id,
+            ttlMs: REQUEST_KEY_TTL_MS,
+          })
+          // A concurrent request with the same key won: answer with its message.
+          if (!kept) throw new RequestKeyTaken()
+        }
+        const inserted = await repo.insertMessage(trx, {
+          id,
+          accountId: account.id,
+          conversationId: conversation.id,
+          contactId,
+          phone: to,
+          direction: 'out',
+          type: content.type,
+          text: readableText(content),
+          ...(content.type === 'text' ? {} : { content }),
+          status: 'queued',
+          idempotencyKey: options.idempotencyKey,
+          origin,
+          replyTo: input.replyTo,
+          transactional,
+        })
+        if (inserted) {
+          await queue.enqueue(
+            'message.send',
+            { messageId: inserted.id, accountId: account.id },
+            { maxAttempts: this.sender.maxAttempts, runHere: true },
+            trx,
+          )
+        }
+        return inserted
+      })
+    } catch (err) {
+      if (!(err instanceof RequestKeyTaken) || !requestKey || !requestHash) throw err
+      const earlier = await this.replayed(requestKey, requestHash)
+      if (!earlier) throw err
+      return { message: earlier, duplicate: true }
+    }
     if (!message) {
       // The idempotency key was used before: answer with that message.
       const earlier = await repo.findByIdempotencyKey(db, account.id, options.idempotencyKey!)
@@ -264,6 +329,62 @@ export class MessagesService {
     }
     this.deps.events.publish('message.created', message)
     return { message, duplicate: false }
+  }
+
+  /**
+   * The message a request with this Idempotency-Key created, if the key is live; a
+   * conflict when the key was used for another request.
+   */
+  private async replayed(
+    requestKey: NonNullable<SendOptions['requestKey']>,
+    requestHash: string,
+  ): Promise<Message | undefined> {
+    const { db } = this.deps
+    const kept = await senderRepo.findRequestKey(db, requestKey.scope, requestKey.key)
+    if (!kept || Date.parse(kept.expiresAt) <= Date.now()) return undefined
+    const message = await repo.findMessage(db, kept.messageId)
+    // Its message was purged with its account: the key is free again.
+    if (!message) return undefined
+    if (kept.requestHash !== requestHash) {
+      throw new AppError(
+        'IDEMPOTENCY_CONFLICT',
+        `The Idempotency-Key "${requestKey.key}" was used at ${message.createdAt} for another request (message ${message.id}); use a new key for a new message`,
+        [{ path: 'headers.idempotency-key', message: 'was used for a different request' }],
+      )
+    }
+    return message
+  }
+
+  /** Deletes expired Idempotency-Keys, at most once a minute. */
+  private async purgeKeysNowAndThen(): Promise<void> {
+    const now = Date.now()
+    if (now - this.keysPurgedAt < 60_000) return
+    this.keysPurgedAt = now
+    const purged = await senderRepo.purgeRequestKeys(this.deps.db)
+    if (purged > 0) this.deps.logger.debug({ purged }, 'expired Idempotency-Keys deleted')
+  }
+
+  /** The inbound message a send answers: one the same contact sent to the same account. */
+  private async answered(account: Account, to: string, replyTo: string): Promise<Message> {
+    const message = await repo.findMessage(this.deps.db, replyTo)
+    if (
+      !message ||
+      message.direction !== 'in' ||
+      message.accountId !== account.id ||
+      message.phone !== to
+    ) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Message ${replyTo} is not a message ${to} sent to account ${account.id}`,
+        [
+          {
+            path: 'body.replyTo',
+            message: 'must be the id of a message the recipient sent to this account',
+          },
+        ],
+      )
+    }
+    return message
   }
 
   /** What the account's transport can send: the live transport's word, else its kind's. */
@@ -401,167 +522,57 @@ export class MessagesService {
   }
 
   /** The `message.send` job: one attempt at handing a queued message to its transport. */
-  async deliver(job: Job<'message.send'>, signal: AbortSignal): Promise<void> {
-    try {
-      await this.attemptSend(job, signal)
-    } catch (err) {
-      if (!(err instanceof DelayError) && job.attempt >= job.maxAttempts) {
-        // The job dies with this attempt: the message must not stay queued for ever.
-        const message = err instanceof Error ? err.message : String(err)
-        await this.move(job.data.messageId, ['queued', 'sending'], 'failed', {
-          error: { code: 'SEND_FAILED', message },
-        })
-      }
-      throw err
-    }
+  deliver(job: Job<'message.send'>, signal: AbortSignal): Promise<void> {
+    return this.sender.deliver(job, signal)
   }
 
-  private async attemptSend(job: Job<'message.send'>, signal: AbortSignal): Promise<void> {
-    const { accounts } = this.deps
-    const { messageId, accountId } = job.data
-    const account = accounts.live(accountId)
-    if (!account) {
-      const exists = await accounts.get(accountId).then(
-        () => true,
-        () => false,
-      )
-      if (exists) {
-        // The message waits, queued, for its account to connect again.
-        throw new DelayError(ACCOUNT_WAIT_MS, `account ${accountId} is not connected`)
-      }
-      await this.move(messageId, ['queued', 'sending'], 'failed', {
-        error: { code: 'ACCOUNT_DELETED', message: 'The account was deleted before the send' },
-      })
-      return
-    }
-    const { transport } = accounts.transport(account.id)
-    await this.sendWithin(job, signal, account, transport)
-  }
-
-  private async sendWithin(
-    job: Job<'message.send'>,
-    signal: AbortSignal,
-    account: Account,
-    transport: Transport,
-  ): Promise<void> {
-    const { db, logger } = this.deps
-    const { messageId } = job.data
-    const rate = account.settings.sendRatePerSecond
-    const wait = this.pacer.reserve(account.id, rate)
-    if (wait > 1000) {
-      this.pacer.release(account.id, rate)
-      throw new DelayError(wait)
-    }
-    if (wait > 0) await sleep(wait, signal)
-
-    // The common case in one statement: a queued message becomes `sending`.
-    let message = await this.move(messageId, ['queued'], 'sending')
-    if (!message) {
-      this.pacer.release(account.id, rate)
-      const current = await repo.findMessage(db, messageId)
-      // Sent, failed or gone already: this run of the job has nothing to do.
-      if (current?.status !== 'sending') return
-      // The previous attempt was cut short after it may have reached WhatsApp.
-      if (account.settings.uncertainPolicy === 'mark') {
-        logger.warn({ messageId }, 'send interrupted by a crash; marked uncertain')
-        await this.move(messageId, ['sending'], 'uncertain', {
-          error: {
-            code: 'SEND_INTERRUPTED',
-            message: 'The send was interrupted; it may or may not have been delivered',
-          },
-        })
-        return
-      }
-      message = current
-    }
-    const outbound = await this.outbound(account.id, message)
-    // One account's slow or hanging API must not take every sender slot from the others:
-    // past a few sends waiting on its provider, the next ones wait their turn, queued.
-    const waiting = this.sendsInFlight.get(account.id) ?? 0
-    if (waiting >= SENDS_IN_FLIGHT_PER_ACCOUNT) {
-      this.pacer.release(account.id, rate)
-      await this.move(message.id, ['sending'], 'queued')
-      throw new DelayError(ACCOUNT_BUSY_WAIT_MS)
-    }
-    this.sendsInFlight.set(account.id, waiting + 1)
-    try {
-      const { externalId } = await transport.send(outbound, signal).finally(() => {
-        const left = (this.sendsInFlight.get(account.id) ?? 1) - 1
-        if (left > 0) this.sendsInFlight.set(account.id, left)
-        else this.sendsInFlight.delete(account.id)
-      })
-      await this.move(message.id, ['sending'], 'sent', { externalId, error: null })
-      const early = this.earlyReceipts.take(`${account.id}:${externalId}`)
-      if (early.length > 0)
-        await this.applyStatuses(
-          account,
-          early.map((e) => e.update),
+  /**
+   * Sends a failed or uncertain outbound message again, with its attempts renewed.
+   * Idempotent: a message already queued again (or on its way) is answered as it is.
+   */
+  async retry(id: string): Promise<Message> {
+    const { db, queue } = this.deps
+    const requeued = await transaction(db, async (trx) => {
+      const message = await repo.requeueForRetry(trx, id)
+      if (message) {
+        await queue.enqueue(
+          'message.send',
+          { messageId: message.id, accountId: message.accountId },
+          { maxAttempts: this.sender.maxAttempts, runHere: true },
+          trx,
         )
-    } catch (err) {
-      const lastAttempt = job.attempt >= job.maxAttempts
-      const error =
-        err instanceof TransportError
-          ? { code: err.code, message: err.message }
-          : { code: 'SEND_FAILED', message: err instanceof Error ? err.message : String(err) }
-      if (
-        err instanceof TransportError &&
-        err.deliveryUnknown &&
-        account.settings.uncertainPolicy === 'mark'
-      ) {
-        // It may have gone out: a person decides rather than a retry sending it twice.
-        logger.warn({ messageId: message.id, error }, 'send outcome unknown; marked uncertain')
-        await this.move(message.id, ['sending'], 'uncertain', { error })
-        return
       }
-      const retry = !(err instanceof TransportError) || err.retryable || err.deliveryUnknown
-      if (retry && !lastAttempt) {
-        await this.move(message.id, ['sending'], 'queued', { error })
-        if (err instanceof TransportError && err.retryAfterMs)
-          throw new DelayError(err.retryAfterMs)
-        throw err
-      }
-      logger.warn({ messageId: message.id, error }, 'message failed')
-      await this.move(message.id, ['sending'], 'failed', { error })
+      return message
+    })
+    if (requeued) {
+      this.deps.logger.info({ messageId: id }, 'message queued again by hand')
+      this.deps.events.publish('message.status', requeued)
+      return requeued
     }
-  }
-
-  private async move(
-    id: string,
-    from: readonly MessageStatus[],
-    to: MessageStatus,
-    extra?: Parameters<typeof repo.transition>[4],
-  ): Promise<Message | undefined> {
-    const message = await groupWrite(this.deps.db, (db) =>
-      repo.transition(db, { id }, from, to, extra),
+    const current = await this.get(id)
+    if (
+      current.direction === 'out' &&
+      (current.status === 'queued' || current.status === 'sending')
+    ) {
+      return current
+    }
+    throw new AppError(
+      'MESSAGE_NOT_RETRYABLE',
+      current.direction === 'in'
+        ? `Message ${id} was received, not sent: there is nothing to retry`
+        : `Message ${id} is ${current.status}: only failed or uncertain messages are sent again`,
     )
-    if (message) this.deps.events.publish('message.status', message)
-    return message
   }
 
-  /** A queued message as its transport takes it (a reaction names the provider's id). */
-  private async outbound(accountId: string, message: Message): Promise<OutboundMessage> {
-    const type = message.type as OutboundMessageType
-    const text = message.text ?? ''
-    const content = (message.content ?? { type: 'text', text }) as OutboundContent
-    if (content.type === 'reaction' && content.reaction.messageId !== undefined) {
-      const target = await repo.externalIdOf(this.deps.db, accountId, content.reaction.messageId)
-      if (!target.externalId) {
-        // The message reacted to is not sent yet: a retry after it is.
-        throw new TransportError(
-          'REACTION_TARGET_NOT_SENT',
-          'The message reacted to has not been sent yet',
-          true,
-        )
-      }
-      return {
-        messageId: message.id,
-        to: message.phone,
-        type,
-        text,
-        content: { ...content, reaction: { ...content.reaction, externalId: target.externalId } },
-      }
-    }
-    return { messageId: message.id, to: message.phone, type, text, content }
+  /** Lifts the account's pause and closes its breaker; returns its sending health. */
+  async resumeSending(accountId: string): Promise<SendingHealth> {
+    const account = this.deps.accounts.live(accountId) ?? (await this.deps.accounts.get(accountId))
+    return this.sender.resume(account)
+  }
+
+  /** How the account's sending is doing (shown on its health). */
+  sendingHealth(account: Account): Promise<SendingHealth> {
+    return this.sender.health(account)
   }
 
   private sameRequest(earlier: Message, to: string, content: OutboundContent): Message {
@@ -580,6 +591,46 @@ export class MessagesService {
 }
 
 class DuplicateInbound extends Error {}
+class RequestKeyTaken extends Error {}
+
+/** The fingerprint of a send request: what it asks for, not how it was spelt. */
+function hashRequest(accountId: string, to: string, input: SendMessageInput): string {
+  const content = contentOfSend(input)
+  return createHash('sha256')
+    .update(
+      canonicalJson({
+        accountId,
+        to,
+        content,
+        replyTo: input.replyTo ?? null,
+        transactional: input.transactional === true,
+      }),
+    )
+    .digest('hex')
+}
+
+/** Refuses what may not reach a contact who opted out (see `mayReachOptedOut`). */
+function checkOptOut(
+  origin: SendOrigin,
+  transactional: boolean,
+  answered: Message | undefined,
+  now: number,
+): void {
+  const answersContact =
+    answered !== undefined && now - Date.parse(answered.createdAt) < SERVICE_WINDOW_MS
+  if (mayReachOptedOut({ origin, transactional, answersContact })) return
+  const hint =
+    origin === 'api'
+      ? ' An API send reaches them only when it is transactional ("transactional": true), such as an order update or a one-time code.'
+      : origin === 'campaign' || origin === 'schedule'
+        ? ''
+        : ` A ${origin} message reaches them only as an answer to a message they sent in the last 24 hours.`
+  throw new AppError(
+    'CONTACT_OPTED_OUT',
+    `The contact opted out of messages: a ${origin} message is not sent to them.${hint}`,
+    [{ path: 'body.to', message: 'opted out of messages' }],
+  )
+}
 
 /** JSON with object keys sorted (PostgreSQL's jsonb hands keys back in its own order). */
 function canonicalJson(value: unknown): string {

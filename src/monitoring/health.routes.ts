@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { AccountsService } from '../accounts/index.js'
+import type { AccountsService, SendingHealthSource } from '../accounts/index.js'
 import type { App } from '../http/types.js'
 import type { DbHandle } from '../platform/db/index.js'
 import { jobStates, type JobQueue } from '../platform/queue/index.js'
@@ -7,12 +7,28 @@ import type { Metrics } from './metrics.js'
 
 const check = z.object({ ok: z.boolean(), detail: z.string().optional() })
 
+const accountReadiness = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  sending: z
+    .object({
+      status: z.string(),
+      pausedUntil: z.string().nullable(),
+      breaker: z.string(),
+    })
+    .optional()
+    .meta({ description: 'Whether its sends flow: `active`, or why they wait' }),
+})
+
 export function healthRoutes(deps: {
   db: DbHandle
   queue: JobQueue
   accounts: AccountsService
   metrics: Metrics
   version: string
+  /** Each account's sending (pauses, breaker), shown beside its connection state. */
+  sending?: SendingHealthSource
 }) {
   return async function register(app: App): Promise<void> {
     const tags = ['health']
@@ -51,12 +67,12 @@ export function healthRoutes(deps: {
             200: z.object({
               status: z.enum(['ready', 'not_ready']),
               checks: z.record(z.string(), check),
-              accounts: z.array(z.object({ id: z.string(), name: z.string(), state: z.string() })),
+              accounts: z.array(accountReadiness),
             }),
             503: z.object({
               status: z.enum(['ready', 'not_ready']),
               checks: z.record(z.string(), check),
-              accounts: z.array(z.object({ id: z.string(), name: z.string(), state: z.string() })),
+              accounts: z.array(accountReadiness),
             }),
           },
         },
@@ -73,9 +89,28 @@ export function healthRoutes(deps: {
           ? { ok: true }
           : { ok: false, detail: 'the job queue is not running' }
         const ok = Object.values(checks).every((c) => c.ok)
+        const accounts = await Promise.all(
+          deps.accounts.states().map(async (a) => {
+            const live = deps.accounts.live(a.id)
+            const sending =
+              live && deps.sending
+                ? await deps.sending.sendingHealth(live).catch(() => undefined)
+                : undefined
+            return sending
+              ? {
+                  ...a,
+                  sending: {
+                    status: sending.status,
+                    pausedUntil: sending.pausedUntil,
+                    breaker: sending.breaker.state,
+                  },
+                }
+              : a
+          }),
+        )
         return reply
           .code(ok ? 200 : 503)
-          .send({ status: ok ? 'ready' : 'not_ready', checks, accounts: deps.accounts.states() })
+          .send({ status: ok ? 'ready' : 'not_ready', checks, accounts })
       },
     )
 

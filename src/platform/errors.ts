@@ -56,8 +56,16 @@ export const errorCatalogue = {
     status: 409,
     title: 'The Idempotency-Key was already used with another request',
   },
+  MESSAGE_NOT_RETRYABLE: {
+    status: 409,
+    title: 'Only a failed or uncertain outbound message can be sent again',
+  },
   PHONE_INVALID: { status: 422, title: 'The phone number is not valid' },
   PASSWORD_TOO_WEAK: { status: 422, title: 'The password is too weak' },
+  CONTACT_OPTED_OUT: {
+    status: 422,
+    title: 'The contact opted out: this message may not be sent to them',
+  },
   MESSAGE_TYPE_NOT_SUPPORTED: {
     status: 422,
     title: "The account's transport cannot send this type of message",

@@ -287,6 +287,13 @@ export class TransportError extends Error {
    * sending again may deliver the message twice.
    */
   readonly deliveryUnknown: boolean = false
+  /**
+   * The provider throttled or blocked more than this one message, for `retryAfterMs`:
+   * `account` — every send of the account should stop meanwhile (a spam restriction, a
+   * quota, a block); `recipient` — sends to this recipient should (a pair rate limit).
+   * Unset: only this message is concerned.
+   */
+  readonly throttle?: 'account' | 'recipient'
 
   constructor(
     readonly code: string,
@@ -336,4 +343,15 @@ export interface Transport {
    * WhatsApp Web); the Cloud API cannot. Throws a TransportError when it cannot ask now.
    */
   checkNumbers?(phones: readonly string[]): Promise<NumberCheck[]>
+  /**
+   * Shows the recipient (E.164) that the account is typing, until the next send or a few
+   * seconds pass. Only transports whose network has a typing indicator (WhatsApp Web)
+   * have it; it is a courtesy, so callers go on with the send if it rejects.
+   */
+  typing?(to: string, signal?: AbortSignal): Promise<void>
+  /**
+   * Marks messages the contact `from` (E.164) sent as read (blue ticks on their phone),
+   * by the provider's ids. Rejects with a TransportError when the provider refuses.
+   */
+  markRead?(from: string, externalIds: readonly string[], signal?: AbortSignal): Promise<void>
 }

@@ -21,13 +21,18 @@ import { createLinda, type BaileysOptions, type Linda } from '../../src/app.js'
 import { fakeSockets } from '../fakes/baileys/index.js'
 import { loadConfig } from '../../src/config.js'
 import type { Account, AccountSettings } from '../../src/accounts/index.js'
-import type { Message, MessageStatus } from '../../src/messages/index.js'
+import type { Message, MessageStatus, SenderOptions } from '../../src/messages/index.js'
 import { createLogger, type Logger } from '../../src/platform/logging.js'
 import { freshDataDir, freshPostgresUrl, type TestDialect } from './databases.js'
 
 /** A PATCH of an account's settings: only the keys given change. */
-export type AccountSettingsChange = Partial<Omit<AccountSettings, 'sandbox'>> & {
+export type AccountSettingsChange = Partial<
+  Omit<AccountSettings, 'sandbox' | 'humanize' | 'breaker' | 'warmup'>
+> & {
   sandbox?: Partial<AccountSettings['sandbox']>
+  humanize?: Partial<AccountSettings['humanize']>
+  breaker?: Partial<AccountSettings['breaker']>
+  warmup?: Partial<AccountSettings['warmup']>
 }
 
 /**
@@ -50,6 +55,8 @@ export interface StartOptions {
   fastReceipts?: boolean
   /** Queue tuning passed to createLinda; default poll 20 ms, retry base 5 ms. */
   queue?: { pollIntervalMs?: number; retryBaseMs?: number }
+  /** Sender timing; default retries 5–50 ms apart, waiting sends look again every 100 ms. */
+  sender?: SenderOptions
   /** More environment for loadConfig (e.g. LINDA_BODY_LIMIT). */
   env?: Record<string, string>
   /** The logger Linda logs to; default a silent one. (See `captureLogs`.) */
@@ -157,6 +164,7 @@ export async function startTestLinda(
   const linda = await createLinda(config, {
     logger: opts.logger ?? createLogger('silent'),
     queue: { pollIntervalMs: 20, retryBaseMs: 5, ...opts.queue },
+    sender: { retryBaseMs: 5, retryMaxMs: 50, recheckMs: 100, ...opts.sender },
     // WhatsApp Web accounts get scripted fake sockets: tests never reach WhatsApp.
     baileys: opts.baileys ?? { isolation: 'inline', makeSocket: fakeSockets().makeSocket },
   })

@@ -84,6 +84,8 @@ const rules: Record<string, Rule> = {
     account: (id) => ({ path: `/api/v1/messages?accountId=${id}` }),
   },
   'GET /api/v1/messages/:id': { minRole: 'viewer' },
+  'POST /api/v1/messages/:id/retry': { minRole: 'agent' },
+  'POST /api/v1/accounts/:id/resume-sending': { minRole: 'admin' },
 
   'POST /api/v1/sandbox/:accountId/inbound': {
     minRole: 'agent',

@@ -84,13 +84,14 @@ describe.each(testDialects())('a first conversation on %s', (dialect) => {
       // Forward only, each step once, from queued to read.
       expect(statuses).toEqual(order)
 
-      // The contact's "hi" is stored once, as received, in the same conversation.
+      // The contact's "hi" is stored once in the same conversation, and marked read once
+      // the bot answered it.
       const inbound = await listAllMessages(t, { phone, direction: 'in' })
       expect(inbound).toHaveLength(1)
       expect(inbound[0]).toMatchObject({
         id: res.json.id,
         text: 'hi',
-        status: 'received',
+        status: 'read',
         direction: 'in',
         conversationId: reply!.conversationId,
       })

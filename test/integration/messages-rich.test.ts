@@ -333,7 +333,11 @@ describe.each(testDialects())('rich messages on %s', (dialect) => {
           },
         ],
       })
-      const [buttons, list] = byType('interactive')
+      // Sends go out concurrently: tell the two interactive ones apart by their kind.
+      const kindOf = (b: Record<string, unknown>) =>
+        (b.interactive as { type?: string } | undefined)?.type
+      const buttons = byType('interactive').find((b) => kindOf(b) === 'button')
+      const list = byType('interactive').find((b) => kindOf(b) === 'list')
       expect(buttons).toMatchObject({
         interactive: {
           type: 'button',

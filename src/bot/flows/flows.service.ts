@@ -509,17 +509,21 @@ export class FlowsService implements FlowRuntime, FlowTriggers {
     return this.triggerCache
   }
 
+  /** Sends one flow message; `to.id`, when given, is the contact's message it answers. */
   private async sendOne(
-    to: { accountId: string; phone: string },
+    to: { accountId: string; phone: string; id?: string },
     content: OutboundContent,
     idempotencyKey: string,
   ): Promise<void> {
     try {
       await this.deps.messages.send(
-        { accountId: to.accountId, to: to.phone, ...content } as Parameters<
-          MessagesService['send']
-        >[0],
-        { idempotencyKey },
+        {
+          accountId: to.accountId,
+          to: to.phone,
+          ...content,
+          ...(to.id ? { replyTo: to.id } : {}),
+        } as Parameters<MessagesService['send']>[0],
+        { idempotencyKey, origin: 'flow' },
       )
     } catch (err) {
       // A refusal (the account cannot send it, the service window closed) will not change

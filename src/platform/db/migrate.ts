@@ -9,6 +9,7 @@ import * as flows from './migrations/20261125110000_flows.js'
 import * as templates from './migrations/20261125140000_templates.js'
 import * as users from './migrations/20261125150000_users.js'
 import * as contacts from './migrations/20261125130000_contacts.js'
+import * as sender from './migrations/20261125120000_sender.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '20261125140000_templates': templates,
   '20261125150000_users': users,
   '20261125130000_contacts': contacts,
+  '20261125120000_sender': sender,
 }
 
 function migrator(db: Kysely<unknown>): Migrator {

@@ -120,7 +120,16 @@ export interface MessagesTable {
   status: string
   error: Json<{ code: string; message: string }> | null
   external_id: string | null
+  /** Linda's internal key (e.g. a bot reply's); the API's keys are in `idempotency_keys`. */
   idempotency_key: string | null
+  /** Outbound: who asked for it (api, bot, flow, agent, campaign, schedule). */
+  origin: string | null
+  /** Outbound: the id of the inbound message it answers. */
+  reply_to: string | null
+  /** Outbound API sends: flagged transactional (may reach a contact who opted out). */
+  transactional: Flag
+  /** Outbound: sends to the provider tried so far. */
+  attempts: ColumnType<number, number | undefined, number>
   created_at: Time
   updated_at: Time
   sent_at: NullableTime
@@ -369,6 +378,35 @@ export interface TranslationsTable {
   created_at: Time
 }
 
+/** An `Idempotency-Key` of the API and the message it created, kept 24 hours at least. */
+export interface IdempotencyKeysTable {
+  scope: string
+  key: string
+  request_hash: string
+  message_id: string
+  created_at: Time
+  expires_at: Time
+}
+
+/** An account's sending state: a pause after a provider's block, its circuit breaker. */
+export interface AccountSendingTable {
+  account_id: string
+  paused_until: NullableTime
+  pause_reason: string | null
+  breaker_state: string
+  breaker_failures: number
+  breaker_opened_at: NullableTime
+  breaker_probe_at: NullableTime
+  updated_at: Time
+}
+
+/** New conversations an account opened on one of its days (the warm-up cap). */
+export interface AccountDailySendsTable {
+  account_id: string
+  day: string
+  new_conversations: number
+}
+
 export interface Database {
   accounts: AccountsTable
   contacts: ContactsTable
@@ -399,6 +437,9 @@ export interface Database {
   flow_sessions: FlowSessionsTable
   templates: TemplatesTable
   translations: TranslationsTable
+  idempotency_keys: IdempotencyKeysTable
+  account_sending: AccountSendingTable
+  account_daily_sends: AccountDailySendsTable
 }
 
 export type Db = Kysely<Database>

@@ -9,6 +9,8 @@ export const baileysErrorCodes = [
   'BAILEYS_CONNECTION_LOST',
   /** WhatsApp refused the message (a bad request, an unknown recipient). */
   'BAILEYS_SEND_REJECTED',
+  /** WhatsApp throttled the number (429, `rate-overlimit`): its sends pause a while. */
+  'BAILEYS_RATE_LIMITED',
   /** Baileys failed for a reason it did not classify. */
   'BAILEYS_SEND_FAILED',
   /**
@@ -21,6 +23,7 @@ export type BaileysErrorCode = (typeof baileysErrorCodes)[number]
 
 export interface BaileysErrorOptions {
   retryable: boolean
+  throttle?: 'account' | 'recipient'
   deliveryUnknown?: boolean
   /** How long to wait before trying again, when the transport knows. */
   retryAfterMs?: number
@@ -40,7 +43,10 @@ export class BaileysError extends TransportError {
   constructor(code: BaileysErrorCode, message: string, options: BaileysErrorOptions) {
     super(code, message, options.retryable, options.retryAfterMs)
     this.name = 'BaileysError'
-    Object.assign(this, { deliveryUnknown: options.deliveryUnknown ?? false })
+    Object.assign(this, {
+      deliveryUnknown: options.deliveryUnknown ?? false,
+      ...(options.throttle ? { throttle: options.throttle } : {}),
+    })
     if (options.cause !== undefined) this.cause = options.cause
   }
 }
@@ -52,10 +58,24 @@ export function statusCodeOf(error: unknown): number | undefined {
   return typeof output?.statusCode === 'number' ? output.statusCode : undefined
 }
 
+/**
+ * How long a WhatsApp Web number pauses after WhatsApp throttles it. WhatsApp says no
+ * more than "rate-overlimit"; sending on soon after is how numbers get banned.
+ */
+export const RATE_LIMIT_PAUSE_MS = 15 * 60_000
+
 /** What a failed `sendMessage` means for Linda's sender. */
 export function classifySendError(error: unknown): BaileysError {
   const status = statusCodeOf(error)
   const detail = error instanceof Error ? error.message : String(error)
+  if (status === 429 || /rate-overlimit/i.test(detail)) {
+    return new BaileysError('BAILEYS_RATE_LIMITED', `WhatsApp throttled the number: ${detail}`, {
+      retryable: true,
+      retryAfterMs: RATE_LIMIT_PAUSE_MS,
+      throttle: 'account',
+      cause: error,
+    })
+  }
   switch (status) {
     // connectionClosed, connectionLost/timedOut, unavailableService: the socket went away.
     case 428:

@@ -141,6 +141,12 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('disconnect') }),
   z.object({ op: z.literal('send'), message: outboundShape }),
   z.object({ op: z.literal('checkNumbers'), phones: z.array(z.string().min(1)).max(1000) }),
+  z.object({ op: z.literal('typing'), to: z.string().min(1) }),
+  z.object({
+    op: z.literal('markRead'),
+    from: z.string().min(1),
+    ids: z.array(z.string().min(1)).max(1000),
+  }),
   z.object({ op: z.literal('ping') }),
 ])
 export type Request = z.infer<typeof requestSchema>

@@ -192,6 +192,28 @@ export class SupervisedBaileysTransport implements Transport {
     if (wasRunning) this.listener.state('disconnected')
   }
 
+  /** Shows the recipient that the account is typing; nothing while the session is down. */
+  async typing(to: string): Promise<void> {
+    const channel = this.channel
+    if (!channel || this.restarting) return
+    await channel.request({ op: 'typing', to }, this.workers.sendTimeoutMs)
+  }
+
+  /** Marks the contact's messages read (blue ticks), through the session's worker. */
+  async markRead(from: string, externalIds: readonly string[]): Promise<void> {
+    if (externalIds.length === 0) return
+    const channel = this.channel
+    if (!channel || this.restarting) {
+      throw new BaileysError('BAILEYS_NOT_CONNECTED', 'The WhatsApp Web account is not connected', {
+        retryable: true,
+      })
+    }
+    await channel.request(
+      { op: 'markRead', from, ids: [...externalIds] },
+      this.workers.sendTimeoutMs,
+    )
+  }
+
   /** Asks the session whether numbers are on WhatsApp (Baileys' `onWhatsApp`). */
   async checkNumbers(phones: readonly string[]): Promise<NumberCheck[]> {
     const channel = this.channel

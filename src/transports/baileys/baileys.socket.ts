@@ -3,6 +3,7 @@ import {
   type BaileysEventMap,
   type UserFacingSocketConfig,
   type WAMessage,
+  type WAMessageKey,
 } from '@whiskeysockets/baileys'
 
 /**
@@ -18,6 +19,10 @@ export interface BaileysSocket {
   }
   /** Sends a message; resolves with it (its `key.id` is WhatsApp's id) once it left. */
   sendMessage(jid: string, content: { text: string }): Promise<WAMessage | undefined>
+  /** Shows `composing` (typing) or `paused` to the chat `jid`. */
+  sendPresenceUpdate(type: 'composing' | 'paused', jid: string): Promise<void>
+  /** Sends read receipts for received messages (blue ticks). */
+  readMessages(keys: WAMessageKey[]): Promise<void>
   /** Asks WhatsApp for a code to type on the phone (digits of the number, no `+`). */
   requestPairingCode(phoneNumber: string): Promise<string>
   /** Closes the socket; it then emits `connection.update` with `close`. */

@@ -332,4 +332,33 @@ describe(BaileysTransport.name, () => {
       retryable: false,
     })
   })
+
+  it('shows typing to the contact and marks their messages read', async () => {
+    const t = await linked()
+    await t.transport.typing('+447700900123')
+    expect(t.latest().presences).toEqual([
+      { type: 'composing', jid: '447700900123@s.whatsapp.net' },
+    ])
+    await t.transport.markRead('+447700900123', ['ID1', 'ID2'])
+    expect(t.latest().reads).toEqual([
+      [
+        { remoteJid: '447700900123@s.whatsapp.net', id: 'ID1', fromMe: false },
+        { remoteJid: '447700900123@s.whatsapp.net', id: 'ID2', fromMe: false },
+      ],
+    ])
+  })
+
+  it('pauses the number when WhatsApp throttles it (429, rate-overlimit)', async () => {
+    const l = await linked()
+    const msg = { messageId: 'm', to: '+447700900123', type: 'text' as const, text: 'x' }
+    for (const failure of [new FakeBoom('rate-overlimit', 429), new Error('rate-overlimit')]) {
+      l.latest().failNextSend = failure
+      await expect(l.transport.send(msg, new AbortController().signal)).rejects.toMatchObject({
+        code: 'BAILEYS_RATE_LIMITED',
+        retryable: true,
+        throttle: 'account',
+        retryAfterMs: 15 * 60_000,
+      })
+    }
+  })
 })

@@ -205,6 +205,33 @@ export class BaileysTransport implements Transport {
     return { externalId }
   }
 
+  async typing(to: string): Promise<void> {
+    const jid = phoneToJid(to)
+    const socket = this.socket
+    if (!jid || !socket || !this.open) return
+    try {
+      await socket.sendPresenceUpdate('composing', jid)
+    } catch (err) {
+      throw classifySendError(err)
+    }
+  }
+
+  async markRead(from: string, externalIds: readonly string[]): Promise<void> {
+    const jid = phoneToJid(from)
+    if (!jid || externalIds.length === 0) return
+    const socket = this.socket
+    if (!socket || !this.open) {
+      throw new BaileysError('BAILEYS_NOT_CONNECTED', 'The WhatsApp Web account is not connected', {
+        retryable: true,
+      })
+    }
+    try {
+      await socket.readMessages(externalIds.map((id) => ({ remoteJid: jid, id, fromMe: false })))
+    } catch (err) {
+      throw classifySendError(err)
+    }
+  }
+
   /** The delay before reconnect attempt `attempt` (0-based): capped, exponential, jittered. */
   backoffMs(attempt: number): number {
     const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(attempt, 30))

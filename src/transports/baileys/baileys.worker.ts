@@ -129,6 +129,12 @@ async function answer(request: Request): Promise<unknown> {
       return transport.send(asOutbound(request.message), new AbortController().signal)
     case 'checkNumbers':
       return transport.checkNumbers(request.phones)
+    case 'typing':
+      await transport.typing(request.to)
+      return null
+    case 'markRead':
+      await transport.markRead(request.from, request.ids)
+      return null
     case 'ping': {
       const heap = getHeapStatistics()
       return { heapUsed: heap.used_heap_size, external: heap.external_memory }

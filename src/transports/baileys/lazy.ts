@@ -42,4 +42,16 @@ export class LazyBaileysTransport implements Transport {
   async send(message: OutboundMessage, signal: AbortSignal): Promise<{ externalId: string }> {
     return (await this.load()).send(message, signal)
   }
+
+  async typing(to: string, signal?: AbortSignal): Promise<void> {
+    await (await this.load()).typing?.(to, signal)
+  }
+
+  async markRead(
+    from: string,
+    externalIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await (await this.load()).markRead?.(from, externalIds, signal)
+  }
 }

@@ -6,7 +6,7 @@ import { graphErrorBodySchema, type GraphErrorBody } from './cloud.schemas.js'
 import { TransportError } from '../port.js'
 
 export const cloudErrorCodes = [
-  /** Throttled by Meta (130429, 131056, 80007, 4) or HTTP 429: retry after `retryAfterMs`. */
+  /** Throttled by Meta (130429, 131048, 131056, 80007, 4) or HTTP 429: retry after `retryAfterMs`. */
   'CLOUD_RATE_LIMITED',
   /** The access token is invalid, expired or lacks a permission: the account needs a fix. */
   'CLOUD_AUTH_FAILED',
@@ -53,6 +53,8 @@ export interface MetaErrorInfo {
 export interface CloudApiErrorOptions {
   retryable: boolean
   retryAfterMs?: number
+  /** Meta throttles the whole number, or the pair of number and recipient (see TransportError). */
+  throttle?: 'account' | 'recipient'
   authFailure?: boolean
   deliveryUnknown?: boolean
   meta?: MetaErrorInfo
@@ -77,6 +79,7 @@ export class CloudApiError extends TransportError {
     Object.assign(this, {
       authFailure: options.authFailure ?? false,
       deliveryUnknown: options.deliveryUnknown ?? false,
+      ...(options.throttle ? { throttle: options.throttle } : {}),
     })
     if (options.meta) this.meta = options.meta
     if (options.cause !== undefined) this.cause = options.cause
@@ -94,36 +97,55 @@ interface Classification {
   /** Wait at least this long before trying again (when Meta gives no Retry-After). */
   retryAfterMs?: number
   authFailure?: boolean
+  /** Who else the throttle holds back: every send of the number, or those to the recipient. */
+  throttle?: 'account' | 'recipient'
   /** Why, in words a person can act on. */
   reason: string
 }
 
 // Meta documents the throttling windows: throughput is per second (80 messages/s by
 // default), the pair rate about one message every 6 s to the same user, and the app and
-// WABA limits are hourly budgets.
+// WABA limits are hourly budgets. The pair rate holds back only sends to that recipient
+// ("you can still send messages to a different phone number without waiting"); the others
+// hold back the whole number, so its sender pauses rather than fail message after message.
 const throttling: Record<number, Classification> = {
   130429: {
     code: 'CLOUD_RATE_LIMITED',
     retryable: true,
     retryAfterMs: 1_000,
+    throttle: 'account',
     reason: "The phone number's message throughput was exceeded; sending slower will succeed",
   },
   131056: {
     code: 'CLOUD_RATE_LIMITED',
     retryable: true,
     retryAfterMs: 6_000,
+    throttle: 'recipient',
     reason: 'Too many messages to the same contact in a short time (pair rate limit)',
   },
   80007: {
     code: 'CLOUD_RATE_LIMITED',
     retryable: true,
     retryAfterMs: 60_000,
+    throttle: 'account',
     reason: 'The WhatsApp Business Account reached its API rate limit',
+  },
+  // A restriction for spam lasts until the number's quality recovers: the number pauses
+  // for an hour (the message waits with it) rather than fail everything it sends meanwhile.
+  131048: {
+    code: 'CLOUD_RATE_LIMITED',
+    retryable: true,
+    retryAfterMs: 3_600_000,
+    throttle: 'account',
+    reason:
+      'Meta restricts how many messages this number may send because earlier ones were ' +
+      'blocked or reported as spam',
   },
   4: {
     code: 'CLOUD_RATE_LIMITED',
     retryable: true,
     retryAfterMs: 60_000,
+    throttle: 'account',
     reason: 'The Meta app reached its Graph API call rate limit',
   },
 }
@@ -168,13 +190,7 @@ const specific: Record<number, Classification> = {
       'WhatsApp cannot deliver to this recipient (not a WhatsApp number, an old app ' +
       'version, or terms of service not accepted)',
   },
-  131048: {
-    code: 'CLOUD_REJECTED',
-    retryable: false,
-    reason:
-      'Meta restricts how many messages this number may send because earlier ones were ' +
-      'blocked or reported as spam',
-  },
+
   131049: {
     code: 'CLOUD_REJECTED',
     retryable: false,
@@ -288,6 +304,7 @@ function classifyHttpStatus(httpStatus: number): Classification {
       code: 'CLOUD_RATE_LIMITED',
       retryable: true,
       retryAfterMs: 1_000,
+      throttle: 'account',
       reason: 'The Graph API asked to slow down',
     }
   }
@@ -322,6 +339,7 @@ export function errorFromGraphResponse(
       retryable: c.retryable,
       retryAfterMs: retryAfterHeader ?? c.retryAfterMs,
       authFailure: c.authFailure ?? false,
+      ...(c.throttle ? { throttle: c.throttle } : {}),
     })
   }
   const meta = metaErrorInfo(parsed.data, httpStatus)
@@ -330,6 +348,7 @@ export function errorFromGraphResponse(
     retryable: c.retryable,
     retryAfterMs: c.retryable ? (retryAfterHeader ?? c.retryAfterMs) : undefined,
     authFailure: c.authFailure ?? false,
+    ...(c.throttle ? { throttle: c.throttle } : {}),
     meta,
   })
 }

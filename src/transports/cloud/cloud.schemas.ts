@@ -269,6 +269,9 @@ export const sendResponseSchema = z.object({
     .min(1),
 })
 
+/** The answer to marking a message read (`{"status": "read", "message_id": …}`). */
+export const readResponseSchema = z.object({ success: z.boolean() })
+
 /** The answer to `GET /{media-id}`: where to fetch the bytes for the next five minutes. */
 export const mediaInfoSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),

@@ -451,4 +451,40 @@ describe(CloudTransport.name, () => {
     expect(inspect(transport, { depth: 5, showHidden: true })).not.toContain(settings.accessToken)
     expect(JSON.stringify(transport)).not.toContain(settings.accessToken)
   })
+
+  it('marks what a contact sent read with one call naming the newest message', async () => {
+    const { transport, calls } = await connected(() => json(200, { success: true }))
+    await transport.markRead('+971501234567', ['wamid.A', 'wamid.B'], signal())
+    expect(calls).toHaveLength(1)
+    expect(calls[0]?.url).toBe(
+      `https://graph.example.test/v21.0/${settings.phoneNumberId}/messages`,
+    )
+    expect(calls[0]?.body).toEqual({
+      messaging_product: 'whatsapp',
+      status: 'read',
+      message_id: 'wamid.B',
+    })
+    await transport.markRead('+971501234567', [], signal())
+    expect(calls).toHaveLength(1)
+  })
+
+  it('says which throttles hold back the number and which only the recipient', async () => {
+    for (const [code, throttle] of [
+      [131048, 'account'],
+      [80007, 'account'],
+      [130429, 'account'],
+      [131056, 'recipient'],
+    ] as const) {
+      const { transport } = await connected(() => json(400, graphError(code, 'throttled')))
+      await expect(transport.send(text, signal())).rejects.toMatchObject({
+        code: 'CLOUD_RATE_LIMITED',
+        retryable: true,
+        throttle,
+      })
+    }
+    const { transport } = await connected(() => json(400, graphError(131026, 'undeliverable')))
+    const err = await transport.send(text, signal()).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CloudApiError)
+    expect((err as CloudApiError).throttle).toBeUndefined()
+  })
 })

@@ -21,6 +21,7 @@ import {
 import {
   mediaInfoSchema,
   phoneNumberSchema,
+  readResponseSchema,
   sendResponseSchema,
   uploadResponseSchema,
 } from './cloud.schemas.js'
@@ -204,6 +205,31 @@ export class CloudTransport implements Transport {
       const externalId = res.messages[0]?.id ?? ''
       const waId = res.contacts?.[0]?.wa_id
       return waId ? { externalId, waId } : { externalId }
+    } catch (err) {
+      this.#noteFailure(err)
+      throw err
+    }
+  }
+
+  /**
+   * Marks what the contact sent as read. Meta marks a message and every earlier one of
+   * the conversation read, so one call with the newest id covers them all.
+   */
+  async markRead(
+    _from: string,
+    externalIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const newest = externalIds.at(-1)
+    if (newest === undefined) return
+    this.#assertCanSend()
+    try {
+      await this.#graph.postJson(
+        `${this.phoneNumberId}/messages`,
+        { messaging_product: 'whatsapp', status: 'read', message_id: newest },
+        readResponseSchema,
+        { signal },
+      )
     } catch (err) {
       this.#noteFailure(err)
       throw err

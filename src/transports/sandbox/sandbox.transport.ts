@@ -21,6 +21,24 @@ export const sandboxCapabilities: TransportCapabilities = {
   templatesRequired: false,
 }
 
+/** What a sandbox account did besides sending: shown to virtual contacts, kept for tests. */
+export type SandboxActivity =
+  | { kind: 'typing'; to: string; at: string }
+  | { kind: 'read'; from: string; externalIds: string[]; at: string }
+
+/** Activity entries kept per account, newest last. */
+const ACTIVITY_KEPT = 1000
+
+/** A failure the next sends meet, as a provider would answer them (see `failNext`). */
+export interface SandboxFailure {
+  code: string
+  message?: string
+  retryable: boolean
+  retryAfterMs?: number
+  throttle?: 'account' | 'recipient'
+  deliveryUnknown?: boolean
+}
+
 export interface SandboxInbound {
   from: string
   text: string
@@ -41,6 +59,8 @@ export class SandboxTransport implements Transport {
   readonly capabilities: TransportCapabilities = sandboxCapabilities
   private connected = false
   private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly activityLog: SandboxActivity[] = []
+  private readonly failures: SandboxFailure[] = []
 
   constructor(
     private readonly listener: TransportListener,
@@ -91,6 +111,8 @@ export class SandboxTransport implements Transport {
       throw new TransportError('SANDBOX_DISCONNECTED', 'The sandbox account is not connected', true)
     }
     if (this.settings.sendLatencyMs > 0) await sleep(this.settings.sendLatencyMs, signal)
+    const injected = this.failures.shift()
+    if (injected) throw sandboxError(injected)
     if (this.settings.failureRate > 0 && this.random() < this.settings.failureRate) {
       throw new TransportError('SANDBOX_INJECTED_FAILURE', 'Injected failure (sandbox)', false)
     }
@@ -101,6 +123,35 @@ export class SandboxTransport implements Transport {
       ),
     )
     return { externalId }
+  }
+
+  async typing(to: string): Promise<void> {
+    this.record({ kind: 'typing', to, at: new Date().toISOString() })
+  }
+
+  async markRead(from: string, externalIds: readonly string[]): Promise<void> {
+    if (!this.connected) {
+      throw new TransportError('SANDBOX_DISCONNECTED', 'The sandbox account is not connected', true)
+    }
+    this.record({ kind: 'read', from, externalIds: [...externalIds], at: new Date().toISOString() })
+  }
+
+  /**
+   * The next sends fail with `failure`, once each (`count` of them), the way a provider
+   * refuses: to watch retries, the circuit breaker and automatic pauses without a network.
+   */
+  failNext(failure: SandboxFailure, count = 1): void {
+    for (let i = 0; i < count; i++) this.failures.push(failure)
+  }
+
+  /** Typing indicators shown and messages marked read, oldest first (the last 1000). */
+  activity(): readonly SandboxActivity[] {
+    return this.activityLog
+  }
+
+  private record(entry: SandboxActivity): void {
+    this.activityLog.push(entry)
+    if (this.activityLog.length > ACTIVITY_KEPT) this.activityLog.shift()
   }
 
   private batch: { updates: StatusUpdate[]; done: Promise<void> } | undefined
@@ -136,4 +187,17 @@ export class SandboxTransport implements Transport {
     }, delayMs)
     this.timers.add(timer)
   }
+}
+
+function sandboxError(failure: SandboxFailure): TransportError {
+  const error = new TransportError(
+    failure.code,
+    failure.message ?? `Injected failure (sandbox): ${failure.code}`,
+    failure.retryable,
+    failure.retryAfterMs,
+  )
+  return Object.assign(error, {
+    deliveryUnknown: failure.deliveryUnknown ?? false,
+    ...(failure.throttle ? { throttle: failure.throttle } : {}),
+  })
 }

@@ -8,6 +8,7 @@ import {
   type BaileysEventMap,
   type MessageUserReceiptUpdate,
   type WAMessage,
+  type WAMessageKey,
   type WAMessageUpdate,
 } from '@whiskeysockets/baileys'
 import type {
@@ -49,6 +50,10 @@ export class FakeBaileysSocket implements BaileysSocket {
   }
   /** Every sendMessage call. */
   readonly sent: Array<{ jid: string; content: { text: string } }> = []
+  /** Every presence shown (`composing` before a send), in order. */
+  readonly presences: Array<{ type: 'composing' | 'paused'; jid: string }> = []
+  /** Every batch of keys sent read receipts for, in order. */
+  readonly reads: WAMessageKey[][] = []
   /** Phone numbers a pairing code was asked for. */
   readonly pairingRequests: string[] = []
   ended = false
@@ -134,6 +139,14 @@ export class FakeBaileysSocket implements BaileysSocket {
       messageTimestamp: Math.floor(Date.now() / 1000),
       status: proto.WebMessageInfo.Status.PENDING,
     }
+  }
+
+  async sendPresenceUpdate(type: 'composing' | 'paused', jid: string): Promise<void> {
+    this.presences.push({ type, jid })
+  }
+
+  async readMessages(keys: WAMessageKey[]): Promise<void> {
+    this.reads.push(keys)
   }
 
   async requestPairingCode(phoneNumber: string): Promise<string> {

@@ -131,6 +131,8 @@ export interface FakeCloudApi {
   readonly requests: RecordedRequest[]
   /** Sends the fake accepted, in order. */
   readonly sent: SentMessage[]
+  /** The wamids Linda marked read (`{"status": "read", "message_id": …}`), in order. */
+  readonly reads: string[]
   readonly webhookDeliveries: WebhookDelivery[]
   /** The next `n` sends fail at once with Meta's error `code`. */
   failNext(n: number, code: number): void
@@ -188,6 +190,7 @@ export async function startFakeCloudApi(options: FakeCloudApiOptions = {}): Prom
   const uploads = new Map<string, { data: Buffer; mimeType: string }>()
   const requests: RecordedRequest[] = []
   const sent: SentMessage[] = []
+  const reads: string[] = []
   const webhookDeliveries: WebhookDelivery[] = []
   // Pending waits: stop() ends them at once, so nothing outlives the fake.
   const timers = new Map<NodeJS.Timeout, () => void>()
@@ -342,6 +345,17 @@ export async function startFakeCloudApi(options: FakeCloudApiOptions = {}): Prom
   const authorized = (req: IncomingMessage) => req.headers.authorization === `Bearer ${accessToken}`
 
   const handleSend = (res: ServerResponse, record: RecordedRequest) => {
+    const marking = record.body as { status?: unknown; message_id?: unknown } | null
+    if (typeof marking === 'object' && marking !== null && marking.status === 'read') {
+      // Marking a message read is not a send: no throughput budget, no statuses.
+      if (typeof marking.message_id !== 'string' || marking.message_id === '') {
+        fail(res, record, 100, 'Param message_id is required')
+        return
+      }
+      reads.push(marking.message_id)
+      json(res, record, 200, { success: true })
+      return
+    }
     const at = now()
     while (sendTimes.length > 0 && (sendTimes[0] ?? 0) <= at - 1000) sendTimes.shift()
     if (rateLimit !== null && sendTimes.length >= rateLimit) {
@@ -538,6 +552,7 @@ export async function startFakeCloudApi(options: FakeCloudApiOptions = {}): Prom
     },
     requests,
     sent,
+    reads,
     webhookDeliveries,
     uploads,
     failNext(n, code) {
