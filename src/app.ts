@@ -1,11 +1,18 @@
 import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
 import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
+import {
+  CampaignsService,
+  campaignsRoutes,
+  ContactsTableAudience,
+  TextRenderer,
+} from './campaigns/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
 import type { App } from './http/types.js'
 import { MediaStore, mediaRoutes } from './media/index.js'
+import { remindCommand, SchedulesService, schedulesRoutes } from './schedules/index.js'
 import { MessagesService, messagesRoutes, sandboxRoutes } from './messages/index.js'
 import { healthRoutes, Metrics } from './monitoring/index.js'
 import { migrateToLatest, nowIso, openDb, toJson, type DbHandle } from './platform/db/index.js'
@@ -33,6 +40,8 @@ export interface AppOptions {
   queue?: { pollIntervalMs?: number; retryBaseMs?: number }
   /** Concurrency of the sender and the bot workers. */
   concurrency?: { send?: number; process?: number }
+  /** Scheduler tuning, for tests: tick interval, and how late a run counts as missed. */
+  schedules?: { tickMs?: number; missedAfterMs?: number }
   /** How WhatsApp Web sockets are opened; default Baileys' (tests give a fake: no network). */
   baileys?: { makeSocket?: MakeSocket }
 }
@@ -49,6 +58,8 @@ export interface Linda {
   accounts: AccountsService
   messages: MessagesService
   bot: BotService
+  campaigns: CampaignsService
+  schedules: SchedulesService
   apiKeys: ApiKeysService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
@@ -138,11 +149,41 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     },
   }))
 
+  const capabilities = {
+    sandbox: sandboxCapabilities,
+    cloud: cloudCapabilities,
+    baileys: baileysCapabilities,
+  }
+  const campaigns = new CampaignsService({
+    db: db.db,
+    queue,
+    events,
+    accounts,
+    sender: messages,
+    audience: new ContactsTableAudience(db.db),
+    renderer: new TextRenderer(),
+    logger: logger.child({ component: 'campaigns' }),
+    capabilities,
+  })
+  const schedules = new SchedulesService({
+    db: db.db,
+    dialect: db.dialect,
+    queue,
+    accounts,
+    campaigns,
+    sender: messages,
+    audience: new ContactsTableAudience(db.db),
+    renderer: new TextRenderer(),
+    logger: logger.child({ component: 'schedules' }),
+    ...options.schedules,
+  })
   const bot = new BotService({
     db: db.db,
     accounts,
     messages,
     logger: logger.child({ component: 'bot' }),
+    // `!remind` for the account's admin numbers: a one-off schedule back to them.
+    commands: [remindCommand(schedules, accounts)],
   })
   const apiKeys = new ApiKeysService(db.db)
 
@@ -164,6 +205,11 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   })
   queue.work('message.process', (job) => bot.process(job), {
     concurrency: options.concurrency?.process ?? 8,
+  })
+  queue.work('campaign.build', (job, signal) => campaigns.build(job, signal), { concurrency: 2 })
+  queue.work('schedule.fire', (job) => schedules.fire(job), { concurrency: 8 })
+  queue.work('campaign.dispatch', (job, signal) => campaigns.dispatch(job, signal), {
+    concurrency: 8,
   })
 
   const http = await buildHttpServer({
@@ -189,6 +235,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      campaignsRoutes(campaigns),
+      schedulesRoutes(schedules),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events),
     ],
@@ -208,15 +256,22 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     messages,
     bot,
+    campaigns,
+    schedules,
     apiKeys,
     generatedApiKey: boot.generatedApiKey,
     async start() {
       await accounts.startAll()
+      await campaigns.attach()
       await queue.start()
+      schedules.start()
     },
     async stop() {
       await http.close()
+      await schedules.stop()
+      campaigns.halt()
       await queue.stop(15_000)
+      await campaigns.detach()
       await accounts.stopAll()
       await handle.close()
       releaseLock()

@@ -18,6 +18,8 @@ export interface BotDeps {
   logger: Logger
   /** What starts a command; default "!". */
   commandPrefix?: string
+  /** Commands other modules add (e.g. `!remind` from schedules). */
+  commands?: readonly Command[]
 }
 
 /** How long the rule list is trusted before it is read again (other processes may edit it). */
@@ -49,7 +51,11 @@ export class BotService {
 
   constructor(private readonly deps: BotDeps) {
     this.prefix = deps.commandPrefix ?? '!'
-    this.commands = [...builtinCommands, ...accountCommands(deps.accounts)]
+    this.commands = [
+      ...builtinCommands,
+      ...accountCommands(deps.accounts),
+      ...(deps.commands ?? []),
+    ]
   }
 
   // ---- rules ----

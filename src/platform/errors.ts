@@ -13,6 +13,8 @@ export const errorCatalogue = {
   MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found' },
   RULE_NOT_FOUND: { status: 404, title: 'Rule not found' },
   MEDIA_NOT_FOUND: { status: 404, title: 'Media not found' },
+  CAMPAIGN_NOT_FOUND: { status: 404, title: 'Campaign not found' },
+  SCHEDULE_NOT_FOUND: { status: 404, title: 'Schedule not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
   ACCOUNT_PHONE_NUMBER_ID_TAKEN: {
@@ -23,6 +25,14 @@ export const errorCatalogue = {
   ACCOUNT_CREDENTIALS_UNREADABLE: {
     status: 409,
     title: "The account's credentials cannot be decrypted with this instance's key",
+  },
+  CAMPAIGN_STATE_CONFLICT: {
+    status: 409,
+    title: 'The campaign cannot do this in its current status',
+  },
+  SCHEDULE_STATE_CONFLICT: {
+    status: 409,
+    title: 'The schedule cannot do this in its current status',
   },
   IDEMPOTENCY_CONFLICT: {
     status: 409,
@@ -36,6 +46,10 @@ export const errorCatalogue = {
   OUTSIDE_SERVICE_WINDOW: {
     status: 422,
     title: 'Outside the 24-hour customer-service window: send a template',
+  },
+  AUDIENCE_NOT_SUPPORTED: {
+    status: 422,
+    title: 'This kind of audience cannot be resolved by this version',
   },
   MEDIA_TOO_LARGE: { status: 413, title: 'The media is larger than WhatsApp allows for its type' },
   BODY_TOO_LARGE: { status: 413, title: 'The body is too large' },

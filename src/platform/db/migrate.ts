@@ -4,6 +4,7 @@ import * as accountLifecycle from './migrations/20261125000000_account_lifecycle
 import * as baileys from './migrations/20261125010000_baileys.js'
 import * as media from './migrations/20261125020000_media.js'
 import * as jobGroups from './migrations/20261125050000_job_groups.js'
+import * as campaigns from './migrations/20261125160000_campaigns.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '20261125010000_baileys': baileys,
   '20261125020000_media': media,
   '20261125050000_job_groups': jobGroups,
+  '20261125160000_campaigns': campaigns,
 }
 
 function migrator(db: Kysely<unknown>): Migrator {
