@@ -371,25 +371,32 @@ const advanceFrom: Record<'sent' | 'delivered' | 'read' | 'failed', RecipientSta
 const stampOf = { sent: 'sent_at', delivered: 'delivered_at', read: 'read_at' } as const
 
 /**
- * Moves the recipients of these messages to `state` (forward only); returns the campaigns
- * they belong to.
+ * Moves the recipients of these messages to `state` (forward only), each stamped with its
+ * message's time; returns the campaigns they belong to.
  */
 export async function advanceByMessage(
   db: Executor,
-  messageIds: readonly string[],
+  items: ReadonlyArray<{ id: string; at: string }>,
   state: 'sent' | 'delivered' | 'read' | 'failed',
-  at: string,
   reason?: string,
 ): Promise<string[]> {
-  if (messageIds.length === 0) return []
+  if (items.length === 0) return []
+  const stamp = sql<string>`case message_id ${sql.join(
+    items.map((i) => sql`when ${i.id} then ${i.at}`),
+    sql` `,
+  )} end`
   const rows = await db
     .updateTable('campaign_recipients')
     .set({
       state,
       updated_at: nowIso(),
-      ...(state === 'failed' ? { reason: reason ?? null } : { [stampOf[state]]: at }),
+      ...(state === 'failed' ? { reason: reason ?? null } : { [stampOf[state]]: stamp }),
     })
-    .where('message_id', 'in', [...messageIds])
+    .where(
+      'message_id',
+      'in',
+      items.map((i) => i.id),
+    )
     .where('state', 'in', advanceFrom[state])
     .returning('campaign_id')
     .execute()

@@ -137,7 +137,10 @@ interface Classified {
 export class CampaignsService {
   private readonly pacers = new Map<string, Pacer>()
   private readonly progressTimers = new Map<string, NodeJS.Timeout>()
-  private readonly receipts = new Map<string, { ids: string[]; at: string; reason?: string }>()
+  private readonly receipts = new Map<
+    string,
+    { items: Array<{ id: string; at: string }>; reason?: string }
+  >()
   private readonly replies: Array<{ contactId: string; accountId: string; at: string }> = []
   private flushTimer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
@@ -692,9 +695,16 @@ export class CampaignsService {
     for (const { r, at } of booked) {
       const wait = at - Date.now()
       if (wait > 0) await sleep(wait, signal)
+      // Paced sends wait: whoever opted out meanwhile is skipped at the last moment.
+      if ((await repo.optedOutPhones(this.deps.db, [r.phone])).size > 0) {
+        outcomes.push({ seq: r.seq, kind: 'skipped', reason: 'opted_out' })
+        continue
+      }
       outcomes.push(await this.sendOne(row, r))
-      // Recorded as they go, so that progress moves and a pause stops within a few sends.
-      if (outcomes.length >= 8) await this.record(row.id, outcomes.splice(0))
+      // Recorded as they go (one by one when they are far apart), so that progress moves
+      // and a pause stops within a few sends.
+      const gapMs = 60_000 / (row.spec.throttle.perMinute ?? 60_000)
+      if (outcomes.length >= 8 || gapMs >= 100) await this.record(row.id, outcomes.splice(0))
       if (wait > 1000 && (await repo.campaignStatus(this.deps.db, row.id)) !== 'running') break
     }
     await this.record(row.id, outcomes)
@@ -763,7 +773,6 @@ export class CampaignsService {
   private onStatus(message: Message): void {
     const status = message.status
     if (status === 'sent' || status === 'delivered' || status === 'read') {
-      // One statement per kind of receipt a flush: stamped with the first one's time.
       const at =
         (status === 'sent'
           ? message.sentAt
@@ -788,8 +797,8 @@ export class CampaignsService {
 
   private buffer(key: string, id: string, at: string, reason?: string): void {
     const entry = this.receipts.get(key)
-    if (entry) entry.ids.push(id)
-    else this.receipts.set(key, { ids: [id], at, ...(reason ? { reason } : {}) })
+    if (entry) entry.items.push({ id, at })
+    else this.receipts.set(key, { items: [{ id, at }], ...(reason ? { reason } : {}) })
     this.scheduleFlush()
   }
 
@@ -810,11 +819,11 @@ export class CampaignsService {
       const replies = this.replies.splice(0)
       const touched = new Set<string>()
       try {
-        for (const [key, { ids, at, reason }] of groups) {
+        for (const [key, { items, reason }] of groups) {
           const state = key.split('|')[0] as 'sent' | 'delivered' | 'read' | 'failed'
-          for (let i = 0; i < ids.length; i += 500) {
+          for (let i = 0; i < items.length; i += 500) {
             const moved = await groupWrite(this.deps.db, (e) =>
-              repo.advanceByMessage(e, ids.slice(i, i + 500), state, at, reason),
+              repo.advanceByMessage(e, items.slice(i, i + 500), state, reason),
             )
             for (const id of moved) touched.add(id)
           }
@@ -837,11 +846,11 @@ export class CampaignsService {
   /** Applies message statuses read from the database (what events may have missed). */
   private async applyStatuses(rows: Awaited<ReturnType<typeof repo.inFlightStatuses>>) {
     if (rows.length === 0) return
-    const steps = new Map<string, { ids: string[]; at: string; reason?: string }>()
+    const steps = new Map<string, { items: Array<{ id: string; at: string }>; reason?: string }>()
     const add = (key: string, id: string, at: string, reason?: string) => {
       const step = steps.get(key)
-      if (step) step.ids.push(id)
-      else steps.set(key, { ids: [id], at, ...(reason ? { reason } : {}) })
+      if (step) step.items.push({ id, at })
+      else steps.set(key, { items: [{ id, at }], ...(reason ? { reason } : {}) })
     }
     for (const r of rows) {
       if (r.status === 'failed' || r.status === 'uncertain') {
@@ -855,9 +864,9 @@ export class CampaignsService {
     }
     // In order: a recipient moves sent, then delivered, then read.
     for (const key of [...steps.keys()].sort((a, b) => rank(a) - rank(b))) {
-      const { ids, at, reason } = steps.get(key)!
+      const { items, reason } = steps.get(key)!
       const state = key.split('|')[0] as 'sent' | 'delivered' | 'read' | 'failed'
-      await groupWrite(this.deps.db, (e) => repo.advanceByMessage(e, ids, state, at, reason))
+      await groupWrite(this.deps.db, (e) => repo.advanceByMessage(e, items, state, reason))
     }
   }
 

@@ -198,7 +198,7 @@ export class SchedulesService {
       const settled = await repo.finishRun(trx, run.id, {
         status: 'started',
         campaignId,
-        detail: { campaignId, audience: target.type, content: s.message },
+        detail: { ...run.detail, campaignId, audience: target.type, content: s.message },
       })
       // Another run of this job settled it first: this campaign must not be.
       if (!settled) throw new AlreadySettled()
@@ -245,7 +245,7 @@ export class SchedulesService {
       await repo.finishRun(db, run.id, {
         status: 'sent',
         messageId: message.id,
-        detail: { to, content },
+        detail: { ...run.detail, to, content },
       })
     } catch (err) {
       if (!(err instanceof AppError)) throw err
