@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
+import { benchCampaigns, campaignBenchSizes } from './campaigns.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
@@ -17,6 +18,11 @@ const targets = {
   cloudMessagesPerSecond: 2000,
   cloudP99Ms: 50,
   accountCreateMedianMs: 20,
+  campaignBuildSeconds: 5,
+  campaignMessagesPerSecond: 3000,
+  throttleDeviationPercent: 2,
+  scheduleTickMs: 10,
+  scheduleFireDelayMs: 1000,
 }
 
 const pipeline = await benchInboundPipeline({
@@ -28,6 +34,7 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const campaigns = await benchCampaigns({ ...campaignBenchSizes(quick), log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -78,6 +85,42 @@ rows.push(
     accounts.createMedianMs < targets.accountCreateMedianMs,
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
+  [
+    `campaign build, ${campaigns.build.recipients} recipients`,
+    `${campaigns.build.seconds} s`,
+    `< ${targets.campaignBuildSeconds}`,
+    campaigns.build.seconds < targets.campaignBuildSeconds,
+  ],
+  [
+    `campaign dispatch, unthrottled (${campaigns.dispatch.messages})`,
+    `${campaigns.dispatch.messagesPerSecond} msg/s`,
+    `≥ ${targets.campaignMessagesPerSecond}`,
+    campaigns.dispatch.messagesPerSecond >= targets.campaignMessagesPerSecond,
+  ],
+  [
+    `campaign throttled at ${campaigns.throttled.settingPerMinute}/min`,
+    `${campaigns.throttled.measuredPerMinute}/min`,
+    `± ${targets.throttleDeviationPercent} %`,
+    campaigns.throttled.deviationPercent <= targets.throttleDeviationPercent,
+  ],
+  [
+    `scheduler tick, ${campaigns.schedules.active} active (idle p99)`,
+    `${campaigns.schedules.idleTickP99Ms} ms`,
+    `< ${targets.scheduleTickMs}`,
+    campaigns.schedules.idleTickP99Ms < targets.scheduleTickMs,
+  ],
+  [
+    `scheduler tick while runs come due (mean)`,
+    `${campaigns.schedules.busyTickMeanMs} ms`,
+    `< ${targets.scheduleTickMs}`,
+    campaigns.schedules.busyTickMeanMs < targets.scheduleTickMs,
+  ],
+  [
+    `schedule runs fired late (max of ${campaigns.schedules.runs})`,
+    `${campaigns.schedules.fireDelayMaxMs} ms`,
+    `< ${targets.scheduleFireDelayMs}`,
+    campaigns.schedules.fireDelayMaxMs < targets.scheduleFireDelayMs,
+  ],
 )
 
 const width = [44, 16, 10]
@@ -103,6 +146,7 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  campaigns,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

@@ -681,7 +681,10 @@ export class CampaignsService {
     return sendable
   }
 
-  /** Sends a batch on the pacer's grid: each account at its own rate. */
+  /**
+   * Sends a batch on the pacer's grid: each account at its own rate. Each send starts at its
+   * time without waiting for the one before, so that slow sends do not slow the rate.
+   */
   private async sendPaced(
     row: repo.CampaignRow,
     batch: repo.DueRecipient[],
@@ -691,23 +694,39 @@ export class CampaignsService {
     const booked = batch
       .map((r) => ({ r, at: pacer.book(r.accountId ?? '', Date.now()) }))
       .sort((a, b) => a.at - b.at)
+    const gapMs = 60_000 / (row.spec.throttle.perMinute ?? 60_000)
     const outcomes: Outcome[] = []
-    for (const { r, at } of booked) {
-      const wait = at - Date.now()
-      if (wait > 0) await sleep(wait, signal)
+    const inFlight = new Set<Promise<void>>()
+    const send = async (r: repo.DueRecipient) => {
       // Paced sends wait: whoever opted out meanwhile is skipped at the last moment.
       if ((await repo.optedOutPhones(this.deps.db, [r.phone])).size > 0) {
         outcomes.push({ seq: r.seq, kind: 'skipped', reason: 'opted_out' })
-        continue
+      } else {
+        outcomes.push(await this.sendOne(row, r))
       }
-      outcomes.push(await this.sendOne(row, r))
-      // Recorded as they go (one by one when they are far apart), so that progress moves
-      // and a pause stops within a few sends.
-      const gapMs = 60_000 / (row.spec.throttle.perMinute ?? 60_000)
-      if (outcomes.length >= 8 || gapMs >= 100) await this.record(row.id, outcomes.splice(0))
-      if (wait > 1000 && (await repo.campaignStatus(this.deps.db, row.id)) !== 'running') break
     }
+    try {
+      for (const { r, at } of booked) {
+        const wait = at - Date.now()
+        if (wait > 0) await sleep(wait, signal)
+        const task = send(r).finally(() => inFlight.delete(task))
+        inFlight.add(task)
+        // Recorded as they go (one by one when far apart), so that progress moves and a
+        // pause stops within a few sends.
+        if (gapMs >= 100) await task
+        if (outcomes.length >= 8 || gapMs >= 100) await this.record(row.id, outcomes.splice(0))
+        if (wait > 1000 && (await repo.campaignStatus(this.deps.db, row.id)) !== 'running') break
+      }
+    } catch (err) {
+      await Promise.allSettled(inFlight)
+      await this.record(row.id, outcomes)
+      throw err
+    }
+    const settled = await Promise.allSettled(inFlight)
     await this.record(row.id, outcomes)
+    const failed = settled.find((s) => s.status === 'rejected')
+    // Not sent, not recorded: the recipient stays pending for the job's retry.
+    if (failed) throw failed.reason
   }
 
   private async sendOne(row: repo.CampaignRow, r: repo.DueRecipient): Promise<Outcome> {

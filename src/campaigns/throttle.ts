@@ -30,11 +30,14 @@ export function quietUntil(at: Date, quiet: QuietHours, timeZone: string): Date 
   return zonedToUtc({ ...day, hour: Math.floor(end / 60), minute: end % 60, second: 0 }, timeZone)
 }
 
+/** How far behind its grid an account may fall and still catch up (in a short burst). */
+const CATCH_UP_MS = 1000
+
 /**
  * Paces sends per account at a fixed rate: each account's sends are booked on a fixed
  * grid (start + n × interval, each moved by up to ±jitter of an interval), so the rate
- * over time is the setting whatever the delays of single sends; an account that fell far
- * behind starts a new grid rather than catching up in a burst.
+ * over time is the setting whatever the delays of single sends; an account that fell
+ * more than a second behind starts a new grid rather than catching up in a burst.
  */
 export class Pacer {
   private readonly intervalMs: number
@@ -51,7 +54,8 @@ export class Pacer {
   /** Books `account`'s next send: the time (ms) it may go, never before `now`. */
   book(account: string, now: number): number {
     let slot = this.next.get(account) ?? now
-    if (slot < now - this.intervalMs) slot = now
+    // A little behind (a pause between batches), the grid catches up; far behind, it restarts.
+    if (slot < now - Math.max(CATCH_UP_MS, this.intervalMs)) slot = now
     this.next.set(account, slot + this.intervalMs)
     const wobble = this.jitter > 0 ? (this.random() * 2 - 1) * this.jitter * this.intervalMs : 0
     return Math.max(now, slot + wobble)
