@@ -10,6 +10,8 @@ import type { StreamStatus } from '../api/useEventStream'
 import { useEventStream } from '../api/useEventStream'
 import type { Account } from '../api/types'
 import type { SignOutReason } from '../auth/session'
+import { CampaignsPage } from '../campaigns/CampaignsPage'
+import { SchedulesPage } from '../schedules/SchedulesPage'
 import { Logo } from './Logo'
 import { useHashRoute } from './useHashRoute'
 
@@ -42,6 +44,7 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
   const accounts = useAccounts()
   const selectedId = route.page === 'account' ? route.accountId : null
   const selected = accounts.data?.items.find((account) => account.id === selectedId)
+  const section = route.page === 'campaigns' || route.page === 'schedules' ? route.page : null
   const [adding, setAdding] = useState(false)
   // Bumped to move focus to the content once a dialog that changed the page has gone.
   const [focusRequest, setFocusRequest] = useState(0)
@@ -71,7 +74,7 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
   }
 
   return (
-    <div className="shell" data-view={selectedId ? 'detail' : 'list'}>
+    <div className="shell" data-view={selectedId || section ? 'detail' : 'list'}>
       <a className="skip-link" href="#main" onClick={handleSkipToContent}>
         Skip to content
       </a>
@@ -80,6 +83,14 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
           <Logo size={28} />
           <span>Linda</span>
         </a>
+        <nav className="topnav" aria-label="Sections">
+          <a href="#/campaigns" aria-current={section === 'campaigns' ? 'page' : undefined}>
+            Campaigns
+          </a>
+          <a href="#/schedules" aria-current={section === 'schedules' ? 'page' : undefined}>
+            Schedules
+          </a>
+        </nav>
         <div className="topbar-actions">
           <StreamIndicator status={streamStatus} />
           <button className="button button-quiet" type="button" onClick={onSignOut}>
@@ -118,7 +129,11 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
         </nav>
 
         <main id="main" className="content" tabIndex={-1}>
-          {selected ? (
+          {section === 'campaigns' ? (
+            <CampaignsPage />
+          ) : section === 'schedules' ? (
+            <SchedulesPage />
+          ) : selected ? (
             <AccountPage account={selected} onDeleted={handleDeleted} />
           ) : (
             <EmptyState

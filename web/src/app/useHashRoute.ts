@@ -1,6 +1,10 @@
 import { useSyncExternalStore } from 'react'
 
-export type Route = { page: 'home' } | { page: 'account'; accountId: string }
+export type Route =
+  | { page: 'home' }
+  | { page: 'account'; accountId: string }
+  | { page: 'campaigns' }
+  | { page: 'schedules' }
 
 function subscribe(onChange: () => void): () => void {
   window.addEventListener('hashchange', onChange)
@@ -12,6 +16,8 @@ function readHash(): string {
 }
 
 export function parseRoute(hash: string): Route {
+  if (hash === '#/campaigns') return { page: 'campaigns' }
+  if (hash === '#/schedules') return { page: 'schedules' }
   const match = /^#\/accounts\/([^/]+)$/.exec(hash)
   if (match?.[1]) {
     try {
@@ -23,7 +29,7 @@ export function parseRoute(hash: string): Route {
   return { page: 'home' }
 }
 
-/** The dashboard's only routing: `#/accounts/<id>` selects an account. */
+/** The dashboard's only routing: `#/accounts/<id>` selects an account; `#/campaigns`, `#/schedules`. */
 export function useHashRoute(): Route {
   return parseRoute(useSyncExternalStore(subscribe, readHash))
 }
