@@ -3,10 +3,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
+import { benchBaileysSessions } from './baileys-sessions.js'
 import { benchCampaigns, campaignBenchSizes } from './campaigns.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
+import { benchFlows } from './flows.js'
 import { benchIdleRss } from './idle-rss.js'
 import { benchInboundPipeline } from './inbound-pipeline.js'
+import { benchTemplatesLanguages } from './templates-languages.js'
 
 const quick = process.argv.includes('--quick')
 const log = (line: string) => process.stderr.write(`  … ${line}\n`)
@@ -18,6 +21,7 @@ const targets = {
   cloudMessagesPerSecond: 2000,
   cloudP99Ms: 50,
   accountCreateMedianMs: 20,
+  flowTriggerChecksPerSecond: 100_000,
   campaignBuildSeconds: 5,
   campaignMessagesPerSecond: 3000,
   throttleDeviationPercent: 2,
@@ -34,6 +38,13 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const flows = await benchFlows({ flows: 50, messages: quick ? 20_000 : 200_000, log })
+const baileys = await benchBaileysSessions({ sessions: quick ? 5 : 20, restarts: 5, log })
+const content = await benchTemplatesLanguages({
+  iterations: quick ? 20_000 : 100_000,
+  maxSeconds: quick ? 2 : 5,
+  log,
+})
 const campaigns = await benchCampaigns({ ...campaignBenchSizes(quick), log })
 
 const rows: Array<[string, string, string, boolean]> = [
@@ -85,6 +96,27 @@ rows.push(
     accounts.createMedianMs < targets.accountCreateMedianMs,
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
+  [
+    `flow keyword match, ${flows.flows} flows`,
+    `${flows.triggerChecksPerSecond} msg/s`,
+    `≥ ${targets.flowTriggerChecksPerSecond}`,
+    flows.triggerChecksPerSecond >= targets.flowTriggerChecksPerSecond,
+  ],
+  [`flow keyword match p99`, `${flows.triggerP99Us} µs`, '', true],
+  [`flow engine (answer → next question)`, `${flows.engineRunsPerSecond} runs/s`, '', true],
+  [
+    `WhatsApp Web: RSS per session (${baileys.sessions} workers)`,
+    `${baileys.rssPerSessionMb} MB`,
+    '',
+    true,
+  ],
+  [`WhatsApp Web: heap of a session's worker`, `${baileys.workerHeapMedianMb} MB`, '', true],
+  [`WhatsApp Web: create a session (median)`, `${baileys.createMedianMs} ms`, '', true],
+  [`WhatsApp Web: crashed session back (median)`, `${baileys.restartMedianMs} ms`, '', true],
+  ['template renders (ICU, 3 locales)', `${content.rendersPerSecond}/s`, '', true],
+  ['template renders (Cloud API template)', `${content.cloudRendersPerSecond}/s`, '', true],
+  ['language detections (short texts)', `${content.detectionsPerSecond}/s`, '', true],
+  ['language detector heap (loaded)', `${content.detectorHeapMb} MB`, '', true],
   [
     `campaign build, ${campaigns.build.recipients} recipients`,
     `${campaigns.build.seconds} s`,
@@ -146,6 +178,9 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  flows,
+  baileys,
+  templatesLanguages: content,
   campaigns,
 }
 mkdirSync('bench/results', { recursive: true })

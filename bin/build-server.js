@@ -3,7 +3,7 @@
 // time. A build goes to a temporary folder renamed into place, so commands started at the
 // same moment never see a half-written build. Takes well under a second.
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -53,11 +53,41 @@ export async function ensureServerBuilt() {
     rmSync(tmpDir, { recursive: true, force: true })
     if (!existsSync(entry)) throw err
   }
-  // Builds of older sources go, unless something started in the last minute may use them.
+  // Builds of older sources go, unless something started in the last minute may use them,
+  // or a process that still runs holds them (see holdBuild).
   for (const old of readdirSync(distDir)) {
     if (!old.startsWith('server-') || old === name) continue
     const path = join(distDir, old)
-    if (Date.now() - statSync(path).mtimeMs > 60_000) rmSync(path, { recursive: true, force: true })
+    if (Date.now() - statSync(path).mtimeMs > 60_000 && !held(path)) {
+      rmSync(path, { recursive: true, force: true })
+    }
   }
   return entry
+}
+
+/**
+ * Keeps the build of `entry` from being cleaned up while this process runs: a running server
+ * still loads files from it (each WhatsApp Web session's worker starts from its own entry
+ * there, and restarts do so again hours later).
+ */
+export function holdBuild(entry) {
+  const marker = join(dirname(entry), `.held-by-${process.pid}`)
+  writeFileSync(marker, '')
+  process.on('exit', () => rmSync(marker, { force: true }))
+}
+
+/** Whether a process that is still running holds the build in `dir`. */
+function held(dir) {
+  for (const name of readdirSync(dir)) {
+    const pid = /^\.held-by-(\d+)$/.exec(name)?.[1]
+    if (!pid) continue
+    try {
+      process.kill(Number(pid), 0)
+      return true
+    } catch (err) {
+      // EPERM: it runs, as another user.
+      if (err.code === 'EPERM') return true
+    }
+  }
+  return false
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
 import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
+import { FlowsService, flowsRoutes } from './bot/flows/index.js'
 import {
   CampaignsService,
   campaignsRoutes,
@@ -11,6 +12,12 @@ import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import { eventsRoutes } from './http/events.routes.js'
 import { buildHttpServer } from './http/server.js'
 import type { App } from './http/types.js'
+import {
+  LanguageDetector,
+  LanguagesService,
+  languagesRoutes,
+  LibreTranslate,
+} from './languages/index.js'
 import { MediaStore, mediaRoutes } from './media/index.js'
 import { remindCommand, SchedulesService, schedulesRoutes } from './schedules/index.js'
 import { MessagesService, messagesRoutes, sandboxRoutes } from './messages/index.js'
@@ -22,12 +29,15 @@ import { createLogger, type Logger } from './platform/logging.js'
 import { SqlJobQueue, type JobQueue } from './platform/queue/index.js'
 import {
   baileysCapabilities,
+  BaileysSupervisor,
   DbAuthStore,
   LazyBaileysTransport,
+  type BaileysSupervisorOptions,
   type MakeSocket,
 } from './transports/baileys/light.js'
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
 import { SandboxTransport, sandboxCapabilities } from './transports/sandbox/index.js'
+import { TemplatesService, templatesRoutes } from './templates/index.js'
 import { ApiKeysService, apiKeysRoutes } from './users/index.js'
 import { packageRoot } from './paths.js'
 import { version } from './version.js'
@@ -42,9 +52,28 @@ export interface AppOptions {
   concurrency?: { send?: number; process?: number }
   /** Scheduler tuning, for tests: tick interval, and how late a run counts as missed. */
   schedules?: { tickMs?: number; missedAfterMs?: number }
-  /** How WhatsApp Web sockets are opened; default Baileys' (tests give a fake: no network). */
-  baileys?: { makeSocket?: MakeSocket }
+  /** How WhatsApp Web sessions run; default each in a supervised worker, on Baileys' socket. */
+  baileys?: BaileysOptions
 }
+
+/**
+ * WhatsApp Web sessions: each in a worker thread of its own (the default), or in process
+ * (`inline`: no isolation; tests of the transport itself). Tests give a fake socket — a
+ * function in process, a module URL for workers — so that nothing reaches WhatsApp.
+ */
+export type BaileysOptions =
+  | {
+      isolation: 'inline'
+      makeSocket?: MakeSocket
+    }
+  | ({
+      isolation?: 'worker'
+      /** A module exporting `makeSocket`, loaded in each worker instead of Baileys' socket. */
+      socketModule?: URL
+    } & Pick<
+      BaileysSupervisorOptions,
+      'heartbeat' | 'startTimeoutMs' | 'sendTimeoutMs' | 'restart' | 'reconnect'
+    >)
 
 /** Everything a running Linda is made of, built by hand from the config. */
 export interface Linda {
@@ -58,6 +87,9 @@ export interface Linda {
   accounts: AccountsService
   messages: MessagesService
   bot: BotService
+  flows: FlowsService
+  templates: TemplatesService
+  languages: LanguagesService
   campaigns: CampaignsService
   schedules: SchedulesService
   apiKeys: ApiKeysService
@@ -109,8 +141,31 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     if (!late.messages) throw new Error('the message pipeline is not ready')
     return late.messages
   }
-  // WhatsApp Web sessions (auth state, sent messages, LIDs) live in the db, sealed.
+  // WhatsApp Web sessions (auth state, sent messages, LIDs) live in the db, sealed; each
+  // runs in a supervised worker thread unless asked to run in process.
   const sessions = db.db
+  const baileysOptions = options.baileys ?? {}
+  const supervisor =
+    baileysOptions.isolation === 'inline'
+      ? undefined
+      : new BaileysSupervisor({
+          ...baileysOptions,
+          maxHeapMb: config.baileysMaxHeapMb,
+          logger: logger.child({ component: 'baileys' }),
+          observer: {
+            restarted: (kind) => metrics.baileysRestarts.inc({ reason: kind }),
+            memory: (account, usage) => {
+              if (!usage) {
+                metrics.baileysWorkerMemory.remove({ account, kind: 'heap' })
+                metrics.baileysWorkerMemory.remove({ account, kind: 'buffers' })
+                return
+              }
+              metrics.baileysWorkerMemory.set({ account, kind: 'heap' }, usage.heapUsed)
+              metrics.baileysWorkerMemory.set({ account, kind: 'buffers' }, usage.external)
+            },
+            workers: (count) => metrics.baileysWorkers.set(count),
+          },
+        })
   const accounts = new AccountsService({
     db: db.db,
     events,
@@ -125,16 +180,43 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandbox: (account, _credentials, listener) =>
         new SandboxTransport(listener, account.settings.sandbox),
       cloud: (_account, { cloud }, listener) => new CloudTransport(listener, cloud, { media }),
-      baileys: (account, { baileys }, listener) =>
-        new LazyBaileysTransport(listener, {
+      baileys: (account, { baileys }, listener) => {
+        const session = {
           accountId: account.id,
           phone: baileys.phone,
           store: new DbAuthStore(sessions, secretKey, account.id),
+        }
+        if (supervisor) return supervisor.session(listener, session)
+        const makeSocket = baileysOptions.isolation === 'inline' && baileysOptions.makeSocket
+        return new LazyBaileysTransport(listener, {
+          ...session,
           logger,
-          ...(options.baileys?.makeSocket ? { makeSocket: options.baileys.makeSocket } : {}),
-        }),
+          ...(makeSocket ? { makeSocket } : {}),
+        })
+      },
     },
   })
+  const languages = new LanguagesService({
+    db: db.db,
+    detector: new LanguageDetector(
+      config.detectLanguages ? { languages: config.detectLanguages } : {},
+    ),
+    // Translation is off unless a provider is configured; it calls that URL only.
+    ...(config.translateUrl
+      ? {
+          translator: new LibreTranslate({
+            url: config.translateUrl,
+            ...(config.translateApiKey ? { apiKey: config.translateApiKey } : {}),
+          }),
+        }
+      : {}),
+    logger: logger.child({ component: 'languages' }),
+  })
+  const capabilities = {
+    sandbox: sandboxCapabilities,
+    cloud: cloudCapabilities,
+    baileys: baileysCapabilities,
+  }
   const messages = (late.messages = new MessagesService({
     db: db.db,
     queue,
@@ -142,18 +224,19 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     logger: logger.child({ component: 'messages' }),
     media,
-    capabilities: {
-      sandbox: sandboxCapabilities,
-      cloud: cloudCapabilities,
-      baileys: baileysCapabilities,
-    },
+    capabilities,
+    languages,
   }))
+  const templates = new TemplatesService({ db: db.db, accounts, capabilities })
 
-  const capabilities = {
-    sandbox: sandboxCapabilities,
-    cloud: cloudCapabilities,
-    baileys: baileysCapabilities,
-  }
+  const flows = new FlowsService({
+    db: db.db,
+    queue,
+    messages,
+    accounts,
+    logger: logger.child({ component: 'flows' }),
+    allowLoopbackWebhooks: config.webhooksAllowLoopback,
+  })
   const campaigns = new CampaignsService({
     db: db.db,
     queue,
@@ -181,6 +264,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     db: db.db,
     accounts,
     messages,
+    flows,
     logger: logger.child({ component: 'bot' }),
     // `!remind` for the account's admin numbers: a one-off schedule back to them.
     commands: [remindCommand(schedules, accounts)],
@@ -206,6 +290,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   queue.work('message.process', (job) => bot.process(job), {
     concurrency: options.concurrency?.process ?? 8,
   })
+  queue.work('flow.idle', (job) => flows.idle(job), { concurrency: 2 })
   queue.work('campaign.build', (job, signal) => campaigns.build(job, signal), { concurrency: 2 })
   queue.work('schedule.fire', (job) => schedules.fire(job), { concurrency: 8 })
   queue.work('campaign.dispatch', (job, signal) => campaigns.dispatch(job, signal), {
@@ -235,6 +320,9 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      flowsRoutes(flows),
+      templatesRoutes(templates),
+      languagesRoutes(languages),
       campaignsRoutes(campaigns),
       schedulesRoutes(schedules),
       apiKeysRoutes(apiKeys),
@@ -256,6 +344,9 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     messages,
     bot,
+    flows,
+    templates,
+    languages,
     campaigns,
     schedules,
     apiKeys,
@@ -273,6 +364,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       await queue.stop(15_000)
       await campaigns.detach()
       await accounts.stopAll()
+      // Every session worker ended with its account; any left (a failed stop) end here.
+      await supervisor?.close()
       await handle.close()
       releaseLock()
     },

@@ -42,6 +42,7 @@ describe(loadConfig.name, () => {
       dataDir: resolve('./data'),
       logLevel: 'info',
       bodyLimit: 1024 * 1024,
+      baileysMaxHeapMb: 256,
       dialect: 'sqlite',
       sqlitePath: join(resolve('./data'), 'linda.db'),
     })
@@ -69,6 +70,7 @@ describe(loadConfig.name, () => {
         LINDA_BOOTSTRAP_API_KEY: 'a'.repeat(32),
         LINDA_LOG_LEVEL: 'debug',
         LINDA_BODY_LIMIT: '4096',
+        LINDA_BAILEYS_MAX_HEAP_MB: '512',
       },
     )
     expect(config).toMatchObject({
@@ -80,6 +82,7 @@ describe(loadConfig.name, () => {
       bootstrapApiKey: 'a'.repeat(32),
       logLevel: 'debug',
       bodyLimit: 4096,
+      baileysMaxHeapMb: 512,
       dialect: 'postgres',
     })
   })
@@ -122,6 +125,32 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ port: '4000' }, { LINDA_PORT: 'abc' }).port).toBe(4000)
   })
 
+  it('leaves translation off and detection on every language unless configured', () => {
+    const config = loadConfig({}, {})
+    expect(config.translateUrl).toBeUndefined()
+    expect(config.detectLanguages).toBeUndefined()
+    expect(
+      loadConfig(
+        {},
+        {
+          LINDA_TRANSLATE_URL: 'http://127.0.0.1:5000/',
+          LINDA_TRANSLATE_API_KEY: 'k',
+          LINDA_DETECT_LANGUAGES: ' EN, es,ar ',
+        },
+      ),
+    ).toMatchObject({
+      translateUrl: 'http://127.0.0.1:5000',
+      translateApiKey: 'k',
+      detectLanguages: ['en', 'es', 'ar'],
+    })
+    expect(
+      problemsOf({}, { LINDA_TRANSLATE_URL: 'ftp://x', LINDA_DETECT_LANGUAGES: 'english' }),
+    ).toEqual([
+      'LINDA_TRANSLATE_URL: must be an http(s) URL, e.g. http://127.0.0.1:5000',
+      'LINDA_DETECT_LANGUAGES: must be ISO 639-1 codes separated by commas, e.g. en,es,ar',
+    ])
+  })
+
   it('names the environment variable of a bad setting', () => {
     const problems = problemsOf({}, { LINDA_PORT: 'abc' })
     expect(problems).toHaveLength(1)
@@ -144,6 +173,8 @@ describe(loadConfig.name, () => {
     ['LINDA_BOOTSTRAP_API_KEY', { LINDA_BOOTSTRAP_API_KEY: 'short' }],
     ['LINDA_BOOTSTRAP_API_KEY', { LINDA_BOOTSTRAP_API_KEY: 'x'.repeat(30) + ' spaces' }],
     ['LINDA_BODY_LIMIT', { LINDA_BODY_LIMIT: '10' }],
+    ['LINDA_BAILEYS_MAX_HEAP_MB', { LINDA_BAILEYS_MAX_HEAP_MB: '16' }],
+    ['LINDA_BAILEYS_MAX_HEAP_MB', { LINDA_BAILEYS_MAX_HEAP_MB: 'lots' }],
   ] as const)('rejects a bad %s and names it', (name, env) => {
     const problems = problemsOf({}, env)
     expect(problems).toHaveLength(1)

@@ -39,6 +39,47 @@ const configSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** Webhook calls (flow steps) may reach loopback addresses; private networks stay refused. */
+  webhooksAllowLoopback: z.stringbool({ error: 'must be true or false' }).default(false),
+  /** Heap ceiling of each WhatsApp Web session's worker, in MB: past it the session restarts. */
+  baileysMaxHeapMb: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(32, 'must be at least 32 (MB)')
+    .max(16384, 'must be at most 16384 (MB)')
+    .default(256),
+  /**
+   * A LibreTranslate-compatible API that translates messages for agents; unset: translation
+   * is off. Linda calls this URL and nothing else.
+   */
+  translateUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:5000' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  /** The translation API's key, when it needs one. */
+  translateApiKey: z.string().max(512, 'must be at most 512 characters').optional(),
+  /**
+   * The languages (ISO 639-1) the detector chooses among; unset: all it knows (about 60).
+   * Naming the few a business meets makes short texts detected more accurately.
+   */
+  detectLanguages: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((code) => code.trim().toLowerCase())
+        .filter((code) => code !== ''),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[a-z]{2}$/, 'must be ISO 639-1 codes separated by commas, e.g. en,es,ar'),
+        )
+        .min(1, 'must name at least one language'),
+    )
+    .optional(),
 })
 
 export type Config = Readonly<
@@ -71,6 +112,11 @@ export const envNames = {
   logFormat: 'LINDA_LOG_FORMAT',
   bodyLimit: 'LINDA_BODY_LIMIT',
   rateLimit: 'LINDA_RATE_LIMIT',
+  webhooksAllowLoopback: 'LINDA_WEBHOOKS_ALLOW_LOOPBACK',
+  baileysMaxHeapMb: 'LINDA_BAILEYS_MAX_HEAP_MB',
+  translateUrl: 'LINDA_TRANSLATE_URL',
+  translateApiKey: 'LINDA_TRANSLATE_API_KEY',
+  detectLanguages: 'LINDA_DETECT_LANGUAGES',
 } as const satisfies Record<keyof z.input<typeof configSchema>, string>
 
 const flagNames: Partial<Record<keyof typeof envNames, string>> = {

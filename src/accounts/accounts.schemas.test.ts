@@ -29,6 +29,7 @@ describe('accountSettingsSchema', () => {
       displayName: null,
       defaultCountry: null,
       timezone: 'UTC',
+      defaultLanguage: null,
       adminNumbers: [],
       sendRatePerSecond: null,
       uncertainPolicy: 'mark',
@@ -44,12 +45,14 @@ describe('accountSettingsInput', () => {
         displayName: '  Dubai Branch ',
         defaultCountry: 'ae',
         timezone: 'asia/dubai',
+        defaultLanguage: 'AR-ae',
         adminNumbers: ['+971 50 123 4567', '+971501234567', '+1 (555) 000-1111'],
       }),
     ).toEqual({
       displayName: 'Dubai Branch',
       defaultCountry: 'AE',
       timezone: 'Asia/Dubai',
+      defaultLanguage: 'ar-AE',
       adminNumbers: ['+971501234567', '+15550001111'],
     })
   })
@@ -78,6 +81,10 @@ describe('accountSettingsInput', () => {
     ],
     [{ timezone: '+04:00' }, 'timezone: must be an IANA time zone name, e.g. Asia/Dubai'],
     [{ timezone: '' }, 'timezone: must be an IANA time zone name, e.g. Asia/Dubai'],
+    [
+      { defaultLanguage: 'english please' },
+      'defaultLanguage: must be a BCP 47 language tag, e.g. en or pt-BR',
+    ],
     [
       { defaultCountry: 'XX' },
       'defaultCountry: must be an ISO 3166-1 alpha-2 country code with phone numbers, e.g. AE',

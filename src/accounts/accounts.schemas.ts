@@ -24,6 +24,11 @@ export const accountSettingsSchema = z.object({
   defaultCountry: countryCodes.nullable().default(null),
   /** IANA time zone of the account's business hours and schedules. */
   timezone: z.string().default('UTC'),
+  /**
+   * The language (BCP 47, e.g. `en`, `pt-BR`) templates fall back to when a contact's own
+   * language has no variant; null: English, then the template's first variant.
+   */
+  defaultLanguage: z.string().nullable().default(null),
   /** Numbers (E.164) allowed to run admin commands from WhatsApp. */
   adminNumbers: z.array(z.string()).default([]),
   /** Sends per second this account may make; null: no limit. */
@@ -133,6 +138,22 @@ const timezoneInput = z
     return z.NEVER
   })
 
+/** A BCP 47 language tag in its canonical spelling (`PT-br` → `pt-BR`). */
+const languageInput = z
+  .string()
+  .trim()
+  .max(35, 'must be at most 35 characters')
+  .transform((value, ctx) => {
+    try {
+      const [tag] = Intl.getCanonicalLocales(value)
+      if (tag) return tag
+    } catch {
+      // Not a language tag: the issue below says so.
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag, e.g. en or pt-BR' })
+    return z.NEVER
+  })
+
 const adminNumbersInput = z
   .array(phoneInput)
   .max(100, 'must list at most 100 numbers')
@@ -156,6 +177,7 @@ export const accountSettingsInput = z.strictObject({
     .optional(),
   defaultCountry: z.string().trim().toUpperCase().pipe(countryCodes).nullable().optional(),
   timezone: timezoneInput.optional(),
+  defaultLanguage: languageInput.nullable().optional(),
   adminNumbers: adminNumbersInput.optional(),
   sendRatePerSecond: settingsShape.sendRatePerSecond.unwrap().optional(),
   uncertainPolicy: settingsShape.uncertainPolicy.unwrap().optional(),

@@ -192,6 +192,22 @@ describe(AccountsService.name, () => {
     ])
   })
 
+  it('starts a fresh transport on connect when the running one gave up in error', async () => {
+    const account = await service.create({ name: 'Sandbox', transport: 'sandbox' })
+    report('connected')
+    report('error', 'crash loop')
+    await vi.waitFor(async () => expect((await service.get(account.id)).state).toBe('error'))
+    const gaveUp = latest()
+    await service.connect(account.id)
+    expect(transports).toHaveLength(2)
+    expect(latest()).not.toBe(gaveUp)
+    report('connected')
+    await vi.waitFor(async () => expect((await service.get(account.id)).state).toBe('connected'))
+    // Connecting an account that runs does nothing.
+    await service.connect(account.id)
+    expect(transports).toHaveLength(2)
+  })
+
   it('ignores, and logs, a state the lifecycle does not allow from where the account is', async () => {
     const account = await service.create({ name: 'Sandbox', transport: 'sandbox' })
     report('connected')

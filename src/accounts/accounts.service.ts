@@ -217,8 +217,13 @@ export class AccountsService {
    * the reason; that is an outcome, not an exception.
    */
   async connect(id: string): Promise<Account> {
-    const account = await this.get(id)
-    if (this.running.has(id)) return account
+    let account = await this.get(id)
+    if (this.running.has(id)) {
+      if (account.state !== 'error') return account
+      // Its transport gave up (a crash loop, a link that ran out): start a fresh one.
+      await this.stopTransport(id)
+      account = await this.get(id)
+    }
     if (!this.deps.transportFactories[account.transport]) {
       const reason = `the ${account.transport} transport is not available in this version`
       this.deps.logger.warn({ accountId: id, transport: account.transport }, reason)

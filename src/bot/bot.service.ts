@@ -6,6 +6,7 @@ import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logging.js'
 import type { Job } from '../platform/queue/index.js'
 import { accountCommands } from './account-commands.js'
+import type { FlowRuntime, FlowTriggers } from './flows/index.js'
 import { builtinCommands, parseArgs, type Command } from './commands.js'
 import { matches } from './matcher.js'
 import * as repo from './rules.repo.js'
@@ -18,6 +19,8 @@ export interface BotDeps {
   logger: Logger
   /** What starts a command; default "!". */
   commandPrefix?: string
+  /** Conversation flows: an active flow, or one a keyword starts, answers before the rules. */
+  flows?: FlowRuntime & FlowTriggers
   /** Commands other modules add (e.g. `!remind` from schedules). */
   commands?: readonly Command[]
 }
@@ -102,6 +105,7 @@ export class BotService {
     })
     if (!message || message.direction !== 'in') return
     if (await repo.isBotPaused(this.deps.db, message.conversationId)) return
+    if (await this.flowAnswers(message)) return
     const decision = await this.decide(message)
     if (decision.kind === 'none') return
     this.deps.logger.debug({ messageId: message.id, decision }, 'bot answers')
@@ -113,6 +117,21 @@ export class BotService {
         { idempotencyKey: `bot:${message.id}:${i}` },
       )
     }
+  }
+
+  /**
+   * Conversation flows, after commands and before the rules: the conversation's active flow
+   * handles the message, else a flow whose keyword it contains starts. (The flow engine
+   * sends its own messages.) Whether a flow took the message.
+   */
+  private async flowAnswers(message: Message): Promise<boolean> {
+    const flows = this.deps.flows
+    if (!flows || message.text?.trim().startsWith(this.prefix)) return false
+    if (await flows.handle(message)) return true
+    const trigger = await flows.matchTrigger(message)
+    if (!trigger) return false
+    await flows.start(message, trigger.flowId)
+    return true
   }
 
   /** What the bot would answer to a message, without sending anything. */

@@ -3,6 +3,7 @@ import { normalizePhone, upsertContactByPhone } from '../contacts/index.js'
 import { groupWrite, transaction, type Db } from '../platform/db/index.js'
 import { AppError } from '../platform/errors.js'
 import type { EventBus } from '../platform/events/index.js'
+import type { LanguagesService } from '../languages/index.js'
 import type { Logger } from '../platform/logging.js'
 import { sleep } from '../platform/sleep.js'
 import { DelayError, type Job, type JobQueue } from '../platform/queue/index.js'
@@ -69,6 +70,8 @@ export interface MessagesDeps {
   capabilities: Partial<Record<TransportKind, TransportCapabilities>>
   /** Attempts of a send before the message is failed; default 5. */
   sendAttempts?: number
+  /** Detects the language of inbound texts, stores it and infers contacts' languages. */
+  languages?: Pick<LanguagesService, 'detect' | 'noteInbound'>
 }
 
 /** WhatsApp's customer-service window: free-form messages within 24 h of the contact's last. */
@@ -127,6 +130,7 @@ export class MessagesService {
   ): Promise<{ messageId: string; duplicate: boolean }> {
     const { db, queue } = this.deps
     const phone = normalizePhone(inbound.from, 'from')
+    const language = await this.deps.languages?.detect(inbound.text)
     const stored = await transaction(db, async (trx) => {
       const contactId = await upsertContactByPhone(trx, phone, {
         direction: 'in',
@@ -157,6 +161,8 @@ export class MessagesService {
       })
       // Lost a race with the same message: roll back the contact and conversation touch.
       if (!message) throw new DuplicateInbound()
+      if (language)
+        await this.deps.languages!.noteInbound(trx, { messageId: message.id, contactId, language })
       // The bot answers a conversation's messages one at a time, in the order they came.
       await queue.enqueue(
         'message.process',

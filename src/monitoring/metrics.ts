@@ -55,6 +55,26 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly baileysRestarts = new Counter({
+    name: 'linda_baileys_session_restarts_total',
+    help: 'WhatsApp Web session workers restarted by their supervisor, by reason (crash, exit, memory, heartbeat)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  })
+
+  readonly baileysWorkers = new Gauge({
+    name: 'linda_baileys_workers',
+    help: 'WhatsApp Web session workers running',
+    registers: [this.registry],
+  })
+
+  readonly baileysWorkerMemory = new Gauge({
+    name: 'linda_baileys_worker_memory_bytes',
+    help: 'Memory of each WhatsApp Web session worker at its latest heartbeat: V8 heap, and buffers outside it',
+    labelNames: ['account', 'kind'] as const,
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'linda_' })
   }

@@ -13,6 +13,11 @@ export const errorCatalogue = {
   MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found' },
   RULE_NOT_FOUND: { status: 404, title: 'Rule not found' },
   MEDIA_NOT_FOUND: { status: 404, title: 'Media not found' },
+  FLOW_NOT_FOUND: { status: 404, title: 'Flow not found' },
+  FLOW_READ_ONLY: { status: 409, title: 'The flow is defined in code and cannot be changed here' },
+  FLOW_DISABLED: { status: 409, title: 'The flow is disabled' },
+  CONTACT_NOT_FOUND: { status: 404, title: 'Contact not found' },
+  TEMPLATE_NOT_FOUND: { status: 404, title: 'Template not found' },
   CAMPAIGN_NOT_FOUND: { status: 404, title: 'Campaign not found' },
   SCHEDULE_NOT_FOUND: { status: 404, title: 'Schedule not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
@@ -26,6 +31,8 @@ export const errorCatalogue = {
     status: 409,
     title: "The account's credentials cannot be decrypted with this instance's key",
   },
+  TEMPLATE_NAME_TAKEN: { status: 409, title: 'Another template already has this name' },
+  TRANSLATION_OFF: { status: 409, title: 'Translation is not configured' },
   CAMPAIGN_STATE_CONFLICT: {
     status: 409,
     title: 'The campaign cannot do this in its current status',
@@ -47,6 +54,11 @@ export const errorCatalogue = {
     status: 422,
     title: 'Outside the 24-hour customer-service window: send a template',
   },
+  TEMPLATE_RENDER_FAILED: {
+    status: 422,
+    title: 'The template cannot be rendered with these values',
+  },
+  MESSAGE_HAS_NO_TEXT: { status: 422, title: 'The message has no text' },
   AUDIENCE_NOT_SUPPORTED: {
     status: 422,
     title: 'This kind of audience cannot be resolved by this version',
@@ -56,6 +68,7 @@ export const errorCatalogue = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal error' },
+  TRANSLATION_FAILED: { status: 502, title: 'The translation provider failed' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue

@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { inject, vi } from 'vitest'
-import { createLinda, type Linda } from '../../src/app.js'
+import { createLinda, type BaileysOptions, type Linda } from '../../src/app.js'
 import { fakeSockets } from '../fakes/baileys/index.js'
 import { loadConfig } from '../../src/config.js'
 import type { Account, AccountSettings } from '../../src/accounts/index.js'
@@ -54,6 +54,11 @@ export interface StartOptions {
   env?: Record<string, string>
   /** The logger Linda logs to; default a silent one. (See `captureLogs`.) */
   logger?: Logger
+  /**
+   * How WhatsApp Web sessions run; default in process on scripted fake sockets. (Sessions
+   * in workers: see test/fakes/baileys/network.ts.)
+   */
+  baileys?: BaileysOptions
 }
 
 export interface TestResponse<T> {
@@ -150,7 +155,7 @@ export async function startTestLinda(
     logger: opts.logger ?? createLogger('silent'),
     queue: { pollIntervalMs: 20, retryBaseMs: 5, ...opts.queue },
     // WhatsApp Web accounts get scripted fake sockets: tests never reach WhatsApp.
-    baileys: { makeSocket: fakeSockets().makeSocket },
+    baileys: opts.baileys ?? { isolation: 'inline', makeSocket: fakeSockets().makeSocket },
   })
 
   let stopped = false

@@ -4,6 +4,8 @@ import * as accountLifecycle from './migrations/20261125000000_account_lifecycle
 import * as baileys from './migrations/20261125010000_baileys.js'
 import * as media from './migrations/20261125020000_media.js'
 import * as jobGroups from './migrations/20261125050000_job_groups.js'
+import * as flows from './migrations/20261125110000_flows.js'
+import * as templates from './migrations/20261125140000_templates.js'
 import * as campaigns from './migrations/20261125160000_campaigns.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
@@ -13,6 +15,8 @@ const migrations: Record<string, Migration> = {
   '20261125010000_baileys': baileys,
   '20261125020000_media': media,
   '20261125050000_job_groups': jobGroups,
+  '20261125110000_flows': flows,
+  '20261125140000_templates': templates,
   '20261125160000_campaigns': campaigns,
 }
 

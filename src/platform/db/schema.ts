@@ -33,6 +33,8 @@ export interface ContactsTable {
   phone: string
   name: string | null
   language: string | null
+  /** Where `language` came from: 'explicit' or 'detected' (null: counts as explicit). */
+  language_source: ColumnType<string | null, string | null | undefined, string | null>
   tags: Json<string[]>
   attributes: Json<Record<string, unknown>>
   opted_out: Flag
@@ -75,6 +77,8 @@ export interface MessagesTable {
   sent_at: NullableTime
   delivered_at: NullableTime
   read_at: NullableTime
+  /** The language detected in an inbound text (ISO 639-1), when the detector was confident. */
+  language: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface JobsTable {
@@ -158,6 +162,73 @@ export interface MediaTable {
   /** Bytes (bigint on PostgreSQL: read it through Number()). */
   size: ColumnType<number | string, number, number>
   filename: string | null
+  created_at: Time
+}
+
+/** A conversation flow edited through the API: its current version's definition. */
+export interface FlowsTable {
+  id: string
+  name: string
+  account_id: string | null
+  enabled: Flag
+  version: number
+  definition: Json<Record<string, unknown>>
+  created_at: Time
+  updated_at: Time
+}
+
+/** A message template: variables and language variants are JSON (see src/templates). */
+export interface TemplatesTable {
+  id: string
+  name: string
+  category: string
+  description: string | null
+  variables: Json<Record<string, unknown>[]>
+  variants: Json<Record<string, unknown>[]>
+  created_at: Time
+  updated_at: Time
+}
+
+/** Every version of a flow's definition, kept for the contacts still running it. */
+export interface FlowVersionsTable {
+  flow_id: string
+  version: number
+  definition: Json<Record<string, unknown>>
+  created_at: Time
+}
+
+/** A conversation's place in a flow (one row per conversation: its last flow). */
+export interface FlowSessionsTable {
+  conversation_id: string
+  account_id: string
+  contact_id: string
+  phone: string
+  flow_id: string
+  flow_version: number
+  step_id: string
+  vars: Json<Record<string, unknown>>
+  retries: number
+  status: 'active' | 'ended'
+  end_reason: string | null
+  turn: number
+  reminded: Flag
+  last_message_id: string | null
+  outbox: Json<Array<{ key: string; content: Record<string, unknown> }>>
+  started_at: Time
+  updated_at: Time
+  expires_at: NullableTime
+}
+
+/** A machine translation, kept so that the same text is translated once per language pair. */
+export interface TranslationsTable {
+  /** Hex sha256 of the source text. */
+  text_hash: string
+  /** The source language asked for, or 'auto'. */
+  source: string
+  target: string
+  translated: string
+  /** The source language the provider detected, when it was asked to. */
+  detected_source: string | null
   created_at: Time
 }
 
@@ -247,6 +318,11 @@ export interface Database {
   baileys_auth: BaileysAuthTable
   baileys_messages: BaileysMessagesTable
   baileys_lids: BaileysLidsTable
+  flows: FlowsTable
+  flow_versions: FlowVersionsTable
+  flow_sessions: FlowSessionsTable
+  templates: TemplatesTable
+  translations: TranslationsTable
   campaigns: CampaignsTable
   campaign_recipients: CampaignRecipientsTable
   schedules: SchedulesTable

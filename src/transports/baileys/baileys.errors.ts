@@ -11,13 +11,25 @@ export const baileysErrorCodes = [
   'BAILEYS_SEND_REJECTED',
   /** Baileys failed for a reason it did not classify. */
   'BAILEYS_SEND_FAILED',
+  /**
+   * The session's worker went away while sending (it crashed, passed its memory ceiling or
+   * stopped answering, and is restarted): the message may have left.
+   */
+  'BAILEYS_WORKER_LOST',
 ] as const
 export type BaileysErrorCode = (typeof baileysErrorCodes)[number]
 
 export interface BaileysErrorOptions {
   retryable: boolean
   deliveryUnknown?: boolean
+  /** How long to wait before trying again, when the transport knows. */
+  retryAfterMs?: number
   cause?: unknown
+}
+
+/** Whether `code` is one of the WhatsApp Web transport's error codes. */
+export function isBaileysErrorCode(code: string): code is BaileysErrorCode {
+  return (baileysErrorCodes as readonly string[]).includes(code)
 }
 
 /** A TransportError from the WhatsApp Web transport. */
@@ -26,7 +38,7 @@ export class BaileysError extends TransportError {
   declare readonly deliveryUnknown: boolean
 
   constructor(code: BaileysErrorCode, message: string, options: BaileysErrorOptions) {
-    super(code, message, options.retryable)
+    super(code, message, options.retryable, options.retryAfterMs)
     this.name = 'BaileysError'
     Object.assign(this, { deliveryUnknown: options.deliveryUnknown ?? false })
     if (options.cause !== undefined) this.cause = options.cause

@@ -36,7 +36,12 @@ export type BaileysSocketConfig = Required<
   >
 >
 
+/** Which session a socket is opened for. */
+export interface SocketSession {
+  accountId: string
+}
+
 /** Opens a socket to WhatsApp; the default is Baileys' `makeWASocket`. */
-export type MakeSocket = (config: BaileysSocketConfig) => BaileysSocket
+export type MakeSocket = (config: BaileysSocketConfig, session: SocketSession) => BaileysSocket
 
 export const makeBaileysSocket: MakeSocket = (config) => makeWASocket(config)

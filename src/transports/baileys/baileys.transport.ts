@@ -223,7 +223,7 @@ export class BaileysTransport implements Transport {
     }
     let socket: BaileysSocket
     try {
-      socket = this.makeSocket(config)
+      socket = this.makeSocket(config, { accountId: this.options.accountId })
     } catch (err) {
       this.retryLater(err instanceof Error ? err.message : String(err))
       return

@@ -10,3 +10,16 @@ export { BaileysError, baileysErrorCodes, type BaileysErrorCode } from './bailey
 export type { BaileysSocket, BaileysSocketConfig, MakeSocket } from './baileys.socket.js'
 export { jidToPhone, phoneToJid } from './baileys.mapping.js'
 export { baileysCapabilities } from './baileys.capabilities.js'
+export {
+  BaileysSupervisor,
+  type BaileysSupervisorOptions,
+  type SupervisorObserver,
+} from './baileys.supervisor.js'
+export {
+  RestartPolicy,
+  SupervisedBaileysTransport,
+  type RestartPolicyOptions,
+} from './baileys.session.js'
+export { lossKinds, type LossKind } from './baileys.channel.js'
+export type { SocketSession } from './baileys.socket.js'
+export type { WorkerMemory } from './baileys.protocol.js'

@@ -1,0 +1,8 @@
+export { LanguageDetector, type Detection, type DetectorOptions } from './detect.js'
+export { baseLanguage, canonicalLanguage, languageTag, textDirection } from './language-tags.js'
+export { LibreTranslate, type LibreTranslateOptions } from './libretranslate.js'
+export { languageSources, setContactLanguage, type LanguageSource } from './languages.repo.js'
+export { languagesRoutes } from './languages.routes.js'
+export { translationSchema, type Translation } from './languages.schemas.js'
+export { INFER_AFTER, LanguagesService, type LanguagesDeps } from './languages.service.js'
+export { TranslationError, type Translator } from './translate.port.js'
