@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely'
+import { PostgresAdapter, sql, type Selectable } from 'kysely'
 import {
   fromJson,
   nowIso,
@@ -381,10 +381,13 @@ export async function advanceByMessage(
   reason?: string,
 ): Promise<string[]> {
   if (items.length === 0) return []
-  const stamp = sql<string>`case message_id ${sql.join(
+  const cases = sql<string>`case message_id ${sql.join(
     items.map((i) => sql`when ${i.id} then ${i.at}`),
     sql` `,
   )} end`
+  // PostgreSQL reads the parameters as text: the stamp columns want timestamptz.
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter
+  const stamp = pg ? sql<string>`(${cases})::timestamptz` : cases
   const rows = await db
     .updateTable('campaign_recipients')
     .set({
