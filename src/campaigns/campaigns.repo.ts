@@ -158,16 +158,19 @@ export async function moveCampaign(
 export async function campaignIdsIn(
   db: Executor,
   statuses: readonly CampaignStatus[],
-): Promise<Array<{ id: string; status: CampaignStatus; startedAt: string | null }>> {
+): Promise<
+  Array<{ id: string; status: CampaignStatus; startedAt: string | null; finishedAt: string | null }>
+> {
   const rows = await db
     .selectFrom('campaigns')
-    .select(['id', 'status', 'started_at'])
+    .select(['id', 'status', 'started_at', 'finished_at'])
     .where('status', 'in', [...statuses])
     .execute()
   return rows.map((r) => ({
     id: r.id,
     status: r.status as CampaignStatus,
     startedAt: r.started_at,
+    finishedAt: r.finished_at,
   }))
 }
 
@@ -432,6 +435,7 @@ export async function inFlightStatuses(
   db: Executor,
   campaignId: string,
   seqs?: readonly number[],
+  states: readonly RecipientState[] = ['queued', 'sent', 'delivered'],
 ): Promise<
   Array<{
     messageId: string
@@ -448,7 +452,7 @@ export async function inFlightStatuses(
     .innerJoin('messages as m', 'm.id', 'r.message_id')
     .select(['m.id', 'm.status', 'm.error', 'm.sent_at', 'm.delivered_at', 'm.read_at'])
     .where('r.campaign_id', '=', campaignId)
-    .where('r.state', 'in', ['queued', 'sent', 'delivered'])
+    .where('r.state', 'in', [...states])
     .$if(seqs !== undefined, (q) => q.where('r.seq', 'in', [...seqs!]))
     .where('m.status', 'in', ['sent', 'delivered', 'read', 'failed', 'uncertain'])
     .execute()

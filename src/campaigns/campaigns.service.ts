@@ -406,12 +406,24 @@ export class CampaignsService {
     )
   }
 
-  /** Running campaigns always have a dispatcher: a lost one (a race, a crash) is replaced. */
+  /**
+   * Running campaigns always have a dispatcher: a lost one (a race, a crash) is replaced.
+   * Recipients of recent campaigns still `queued` are caught up with their messages, should
+   * a receipt have been lost (a failed write).
+   */
   private async sweep(): Promise<void> {
     if (this.stopped || !this.deps.queue.running) return
     try {
-      for (const c of await repo.campaignIdsIn(this.deps.db, ['running'])) {
-        await this.enqueueDispatch(c.id)
+      const recent = new Date(Date.now() - 3600_000).toISOString()
+      for (const c of await repo.campaignIdsIn(this.deps.db, ['running', 'paused', 'completed'])) {
+        if (c.status === 'running') await this.enqueueDispatch(c.id)
+        if (c.finishedAt === null || c.finishedAt > recent) {
+          const moved = await repo.inFlightStatuses(this.deps.db, c.id, undefined, ['queued'])
+          if (moved.length > 0) {
+            await this.applyStatuses(moved)
+            this.touch(c.id)
+          }
+        }
       }
     } catch (err) {
       this.deps.logger.error({ err }, 'sweeping campaigns failed')
@@ -855,6 +867,7 @@ export class CampaignsService {
           for (const id of moved) touched.add(id)
         }
       } catch (err) {
+        // What was not applied is caught up from the messages by the sweep.
         this.deps.logger.error({ err }, 'applying receipts to campaign recipients failed')
       }
       for (const id of touched) this.touch(id)
