@@ -8,6 +8,7 @@ import { runInNewContext } from 'node:vm'
 import { createLinda } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { createLogger } from '../src/platform/logging.js'
+import { SERVICE_USER_ID } from '../src/users/index.js'
 import { startFakeCloudApi } from '../test/fakes/cloud-api/index.js'
 
 export interface AccountsResult {
@@ -44,7 +45,9 @@ export async function benchAccounts(options: {
   )
   try {
     await linda.start()
-    const key = (await linda.apiKeys.create('bench', 'owner')).key
+    const key = (
+      await linda.apiKeys.create({ name: 'bench', userId: SERVICE_USER_ID, role: 'owner' })
+    ).key
     options.log(`accounts: creating ${options.accounts} (half sandbox, half Cloud API)…`)
     const times: number[] = []
     let before = settle()

@@ -3,7 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAccounts } from './accounts.js'
+import { benchBotDispatcher } from './bot-dispatcher.js'
 import { benchBaileysSessions } from './baileys-sessions.js'
+import { benchAuth } from './auth.js'
 import { benchCampaigns, campaignBenchSizes } from './campaigns.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchFlows } from './flows.js'
@@ -21,6 +23,8 @@ const targets = {
   cloudMessagesPerSecond: 2000,
   cloudP99Ms: 50,
   accountCreateMedianMs: 20,
+  botMessagesPerSecond: 20_000,
+  botMatchP99Ms: 1,
   flowTriggerChecksPerSecond: 100_000,
   campaignBuildSeconds: 5,
   campaignMessagesPerSecond: 3000,
@@ -38,6 +42,12 @@ const pipeline = await benchInboundPipeline({
 const idle = await benchIdleRss(quick ? 10_000 : 15_000)
 const cloud = await benchCloudPipeline({ concurrency: 64, seconds: quick ? 5 : 15, log })
 const accounts = await benchAccounts({ accounts: 50, log })
+const bot = await benchBotDispatcher({
+  rules: 1000,
+  flows: 50,
+  messages: quick ? 5000 : 30_000,
+  log,
+})
 const flows = await benchFlows({ flows: 50, messages: quick ? 20_000 : 200_000, log })
 const baileys = await benchBaileysSessions({ sessions: quick ? 5 : 20, restarts: 5, log })
 const content = await benchTemplatesLanguages({
@@ -45,6 +55,7 @@ const content = await benchTemplatesLanguages({
   maxSeconds: quick ? 2 : 5,
   log,
 })
+const auth = await benchAuth({ signIns: quick ? 10 : 30, requests: quick ? 500 : 2000, log })
 const campaigns = await benchCampaigns({ ...campaignBenchSizes(quick), log })
 
 const rows: Array<[string, string, string, boolean]> = [
@@ -97,6 +108,20 @@ rows.push(
   ],
   [`memory per connected account (heap)`, `${accounts.heapPerAccountKb} KB`, '', true],
   [
+    `bot: dispatcher, ${bot.rules} rules, ${bot.flows} flows`,
+    `${bot.dispatchPerSecond} msg/s`,
+    `≥ ${targets.botMessagesPerSecond}`,
+    bot.dispatchPerSecond >= targets.botMessagesPerSecond,
+  ],
+  [`bot: dispatcher p99 per message`, `${bot.dispatchP99Ms} ms`, '', true],
+  [`bot: rule matching, ${bot.rules} rules`, `${bot.matchPerSecond} msg/s`, '', true],
+  [
+    `bot: rule matching p99 per message`,
+    `${bot.matchP99Ms} ms`,
+    `< ${targets.botMatchP99Ms}`,
+    bot.matchP99Ms < targets.botMatchP99Ms,
+  ],
+  [
     `flow keyword match, ${flows.flows} flows`,
     `${flows.triggerChecksPerSecond} msg/s`,
     `≥ ${targets.flowTriggerChecksPerSecond}`,
@@ -117,6 +142,10 @@ rows.push(
   ['template renders (Cloud API template)', `${content.cloudRendersPerSecond}/s`, '', true],
   ['language detections (short texts)', `${content.detectionsPerSecond}/s`, '', true],
   ['language detector heap (loaded)', `${content.detectorHeapMb} MB`, '', true],
+  [`sign-in (argon2id, median)`, `${auth.signInMedianMs} ms`, '', true],
+  [`sign-in p95`, `${auth.signInP95Ms} ms`, '', true],
+  [`GET /auth/me with a session`, `${auth.sessionRequestsPerSecond} req/s`, '', true],
+  [`GET /auth/me with an API key`, `${auth.keyRequestsPerSecond} req/s`, '', true],
   [
     `campaign build, ${campaigns.build.recipients} recipients`,
     `${campaigns.build.seconds} s`,
@@ -178,9 +207,11 @@ const result = {
   ...idle,
   cloud,
   accounts,
+  bot,
   flows,
   baileys,
   templatesLanguages: content,
+  auth,
   campaigns,
 }
 mkdirSync('bench/results', { recursive: true })

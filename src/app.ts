@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
-import { BotService, greetingRule, rulesRoutes } from './bot/index.js'
-import { FlowsService, flowsRoutes } from './bot/flows/index.js'
+import { BotService, botRoutes, greetingRule, rulesRoutes } from './bot/index.js'
+import { FlowsService, flowsRoutes, type CodeFlowInput } from './bot/flows/index.js'
 import {
   CampaignsService,
   campaignsRoutes,
@@ -38,7 +38,15 @@ import {
 import { CloudTransport, cloudCapabilities } from './transports/cloud/index.js'
 import { SandboxTransport, sandboxCapabilities } from './transports/sandbox/index.js'
 import { TemplatesService, templatesRoutes } from './templates/index.js'
-import { ApiKeysService, apiKeysRoutes } from './users/index.js'
+import {
+  ApiKeysService,
+  apiKeysRoutes,
+  AuthService,
+  authRoutes,
+  UsersService,
+  usersRoutes,
+  type IssuedLink,
+} from './users/index.js'
 import { packageRoot } from './paths.js'
 import { version } from './version.js'
 
@@ -93,8 +101,15 @@ export interface Linda {
   campaigns: CampaignsService
   schedules: SchedulesService
   apiKeys: ApiKeysService
+  users: UsersService
+  auth: AuthService
   /** Set on the first start when no API key was configured: the owner key, shown once. */
   generatedApiKey?: string
+  /**
+   * Set on a start while no owner can sign in: the one-time link (its token) through which
+   * the first owner chooses their email and password. `main` prints it with the real port.
+   */
+  ownerSetupLink?: IssuedLink
   /** Connects the accounts and starts the workers (not the HTTP listener). */
   start(): Promise<void>
   /** Stops taking requests, drains running jobs, closes connections and the database. */
@@ -264,12 +279,29 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     db: db.db,
     accounts,
     messages,
-    flows,
     logger: logger.child({ component: 'bot' }),
-    // `!remind` for the account's admin numbers: a one-off schedule back to them.
-    commands: [remindCommand(schedules, accounts)],
+    flows,
+    // Plugins' flows defined in code (`api.addFlow`) are checked and registered by the engine.
+    flowRegistry: { register: (definition) => flows.registerFlow(definition as CodeFlowInput) },
+    webhooksAllowLoopback: config.webhooksAllowLoopback,
   })
+  // `!remind` for the team: a one-off schedule back to whoever asked.
+  bot.commands.add(remindCommand(schedules, accounts))
+  // Plugins load before the routes, so that `GET /commands` lists theirs; one that fails
+  // is logged and left out.
+  await bot.plugins.loadDir(config.pluginsDir)
   const apiKeys = new ApiKeysService(db.db)
+  const users = new UsersService({ db: db.db, events })
+  const auth = new AuthService({
+    db: db.db,
+    events,
+    users,
+    apiKeys,
+    lifetimes: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionMaxDays * 24 * 60 * 60_000,
+    },
+  })
 
   events.subscribe('message.received', (e) =>
     metrics.messages.inc({ direction: 'in', status: e.data.status }),
@@ -300,7 +332,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
   const http = await buildHttpServer({
     logger,
     metrics,
-    apiKeys,
+    auth,
+    trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     rateLimit: config.rateLimit,
     version,
@@ -320,17 +353,25 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       sandboxRoutes(accounts, messages),
       mediaRoutes(media, accounts),
       rulesRoutes(bot),
+      botRoutes(bot),
       flowsRoutes(flows),
       templatesRoutes(templates),
       languagesRoutes(languages),
+      authRoutes(auth, users),
+      usersRoutes(users, { publicUrl: config.publicUrl }),
       campaignsRoutes(campaigns),
       schedulesRoutes(schedules),
       apiKeysRoutes(apiKeys),
-      eventsRoutes(events),
+      eventsRoutes(events, auth),
     ],
   })
 
-  const boot = await bootstrap({ db, accounts, bot, apiKeys, config, logger })
+  const boot = await bootstrap({ db, accounts, bot, apiKeys, users, config, logger })
+
+  // Ended sessions and stale sign-in failure counts are forgotten on start and every hour.
+  let sweeper: ReturnType<typeof setInterval> | undefined
+  const sweep = () =>
+    auth.sweep().catch((err: unknown) => logger.warn({ err }, 'could not sweep sessions'))
 
   const handle = db
   return {
@@ -350,14 +391,21 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     campaigns,
     schedules,
     apiKeys,
+    users,
+    auth,
     generatedApiKey: boot.generatedApiKey,
+    ownerSetupLink: boot.ownerSetupLink,
     async start() {
       await accounts.startAll()
       await campaigns.attach()
       await queue.start()
+      await sweep()
+      sweeper = setInterval(() => void sweep(), 60 * 60_000)
+      sweeper.unref()
       schedules.start()
     },
     async stop() {
+      clearInterval(sweeper)
       await http.close()
       await schedules.stop()
       campaigns.halt()
@@ -373,18 +421,21 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
 }
 
 /**
- * First start: an owner API key (LINDA_BOOTSTRAP_API_KEY, or a generated one shown once),
- * a sandbox account to talk to, and the greeting rule. Each happens once per database.
+ * First start: an owner API key for scripts (LINDA_BOOTSTRAP_API_KEY, or a generated one
+ * shown once), a sandbox account to talk to, and the greeting rule. Each happens once per
+ * database. And on every start while no owner can sign in, a setup link for the first one.
  */
 async function bootstrap(deps: {
   db: DbHandle
   accounts: AccountsService
   bot: BotService
   apiKeys: ApiKeysService
+  users: UsersService
   config: Config
   logger: Logger
-}): Promise<{ generatedApiKey?: string }> {
+}): Promise<{ generatedApiKey?: string; ownerSetupLink?: IssuedLink }> {
   const { generated } = await deps.apiKeys.bootstrap(deps.config.bootstrapApiKey)
+  const ownerSetupLink = await deps.users.firstOwnerLink()
   // Claiming the flag first means two processes starting at once bootstrap only once.
   const claimed = await deps.db.db
     .insertInto('instance_settings')
@@ -397,5 +448,5 @@ async function bootstrap(deps: {
     await deps.bot.createRule(greetingRule)
     deps.logger.info('first start: created the Sandbox account and the greeting rule')
   }
-  return { generatedApiKey: generated }
+  return { generatedApiKey: generated, ownerSetupLink }
 }

@@ -33,13 +33,40 @@ const configSchema = z.object({
   logFormat: z.enum(['json', 'pretty']).optional(),
   /** API requests a client (an API key, or an address without one) may make a minute; 0: no limit. */
   rateLimit: z.coerce.number().int().min(0).default(3000),
+  /** Where people reach Linda (https://linda.example.com): the base of setup and invite links. */
+  publicUrl: z
+    .string()
+    .refine(
+      (v) => /^https?:\/\/[^/?#]+\/?$/.test(v),
+      'must be an origin like https://linda.example.com',
+    )
+    .optional(),
+  /**
+   * Trust X-Forwarded-For/-Proto/-Host from a reverse proxy: `true` (any), or the proxy's
+   * addresses or subnets, comma-separated (`127.0.0.1,10.0.0.0/8`). Off by default.
+   */
+  trustProxy: z
+    .string()
+    .transform((v): boolean | string[] =>
+      v === 'true' ? true : v === 'false' ? false : v.split(',').map((a) => a.trim()),
+    )
+    .optional(),
+  /** A session ends after this long without a request… */
+  sessionIdleMinutes: z.coerce.number().int().min(5).max(525_600).default(720),
+  /** …and this long after sign-in, whatever happens. */
+  sessionMaxDays: z.coerce.number().int().min(1).max(365).default(7),
+  /** Where bot plugins are loaded from; default `<dataDir>/plugins`. */
+  pluginsDir: z.string().min(1, 'must not be empty').optional(),
   /** Largest accepted request body, in bytes. */
   bodyLimit: z.coerce
     .number()
     .int()
     .min(1024)
     .default(1024 * 1024),
-  /** Webhook calls (flow steps) may reach loopback addresses; private networks stay refused. */
+  /**
+   * Webhook calls (flow steps, rule actions) may reach loopback addresses; private networks
+   * stay refused.
+   */
   webhooksAllowLoopback: z.stringbool({ error: 'must be true or false' }).default(false),
   /** Heap ceiling of each WhatsApp Web session's worker, in MB: past it the session restarts. */
   baileysMaxHeapMb: z.coerce
@@ -83,8 +110,10 @@ const configSchema = z.object({
 })
 
 export type Config = Readonly<
-  Omit<z.output<typeof configSchema>, 'dataDir'> & {
+  Omit<z.output<typeof configSchema>, 'dataDir' | 'pluginsDir'> & {
     dataDir: string
+    /** Where bot plugins are loaded from. */
+    pluginsDir: string
     /** sqlite (file in the data dir) or postgres (DATABASE_URL). */
     dialect: 'sqlite' | 'postgres'
     /** The SQLite file, when dialect is sqlite. */
@@ -111,7 +140,12 @@ export const envNames = {
   logLevel: 'LINDA_LOG_LEVEL',
   logFormat: 'LINDA_LOG_FORMAT',
   bodyLimit: 'LINDA_BODY_LIMIT',
+  publicUrl: 'LINDA_PUBLIC_URL',
+  trustProxy: 'LINDA_TRUST_PROXY',
+  sessionIdleMinutes: 'LINDA_SESSION_IDLE_MINUTES',
+  sessionMaxDays: 'LINDA_SESSION_MAX_DAYS',
   rateLimit: 'LINDA_RATE_LIMIT',
+  pluginsDir: 'LINDA_PLUGINS_DIR',
   webhooksAllowLoopback: 'LINDA_WEBHOOKS_ALLOW_LOOPBACK',
   baileysMaxHeapMb: 'LINDA_BAILEYS_MAX_HEAP_MB',
   translateUrl: 'LINDA_TRANSLATE_URL',
@@ -161,6 +195,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return Object.freeze({
     ...parsed.data,
     dataDir,
+    pluginsDir: resolve(parsed.data.pluginsDir ?? join(dataDir, 'plugins')),
     dialect: parsed.data.databaseUrl ? 'postgres' : 'sqlite',
     sqlitePath: join(dataDir, 'linda.db'),
   })

@@ -100,12 +100,14 @@ export async function findAccount(
 
 export async function listAccounts(
   db: Executor,
-  page: { limit: number; after?: string },
+  page: { limit: number; after?: string; ids?: readonly string[] },
 ): Promise<Account[]> {
+  if (page.ids?.length === 0) return []
   const rows = await db
     .selectFrom('accounts')
     .selectAll()
     .where('deleted_at', 'is', null)
+    .$if(page.ids !== undefined, (qb) => qb.where('id', 'in', [...page.ids!]))
     .$if(page.after !== undefined, (qb) => qb.where('id', '>', page.after!))
     .orderBy('id')
     .limit(page.limit)

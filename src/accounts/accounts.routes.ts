@@ -9,6 +9,7 @@ import {
   toPage,
   type App,
 } from '../http/types.js'
+import { principalOf } from '../users/index.js'
 import {
   accountSchema,
   createAccountBody,
@@ -25,16 +26,22 @@ export function accountsRoutes(accounts: AccountsService) {
     app.get(
       '/accounts',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'List accounts',
+          description: 'Agents and viewers see the accounts they were given; admins see all.',
           querystring: pageQuery,
           response: { 200: pageOf(accountSchema), ...commonErrors },
         },
       },
       async (req) => {
         const { limit, cursor } = req.query
-        const rows = await accounts.list({ limit: limit + 1, after: decodeCursor(cursor) })
+        const rows = await accounts.list({
+          limit: limit + 1,
+          after: decodeCursor(cursor),
+          ids: principalOf(req).accountIds,
+        })
         return toPage(rows, limit)
       },
     )
@@ -58,6 +65,7 @@ export function accountsRoutes(accounts: AccountsService) {
     app.get(
       '/accounts/:id',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'Get an account',
@@ -65,7 +73,10 @@ export function accountsRoutes(accounts: AccountsService) {
           response: { 200: accountSchema, ...commonErrors },
         },
       },
-      async (req) => accounts.get(req.params.id),
+      async (req) => {
+        principalOf(req).assertAccount(req.params.id)
+        return accounts.get(req.params.id)
+      },
     )
 
     app.patch(
@@ -82,7 +93,10 @@ export function accountsRoutes(accounts: AccountsService) {
           response: { 200: accountSchema, 409: problemSchema, ...commonErrors },
         },
       },
-      async (req) => accounts.update(req.params.id, req.body),
+      async (req) => {
+        principalOf(req).assertAccount(req.params.id)
+        return accounts.update(req.params.id, req.body)
+      },
     )
 
     app.delete(
@@ -100,6 +114,7 @@ export function accountsRoutes(accounts: AccountsService) {
         },
       },
       async (req, reply) => {
+        principalOf(req).assertAccount(req.params.id)
         await accounts.remove(req.params.id, { purge: req.query.purge })
         return reply.code(204).send(null)
       },
@@ -118,7 +133,10 @@ export function accountsRoutes(accounts: AccountsService) {
           response: { 200: accountSchema, ...commonErrors },
         },
       },
-      async (req) => accounts.connect(req.params.id),
+      async (req) => {
+        principalOf(req).assertAccount(req.params.id)
+        return accounts.connect(req.params.id)
+      },
     )
 
     app.post(
@@ -132,7 +150,10 @@ export function accountsRoutes(accounts: AccountsService) {
           response: { 200: accountSchema, ...commonErrors },
         },
       },
-      async (req) => accounts.disconnect(req.params.id),
+      async (req) => {
+        principalOf(req).assertAccount(req.params.id)
+        return accounts.disconnect(req.params.id)
+      },
     )
 
     app.post(
@@ -148,7 +169,10 @@ export function accountsRoutes(accounts: AccountsService) {
           response: { 200: accountSchema, ...commonErrors },
         },
       },
-      async (req) => accounts.logout(req.params.id),
+      async (req) => {
+        principalOf(req).assertAccount(req.params.id)
+        return accounts.logout(req.params.id)
+      },
     )
 
     app.get(
@@ -165,7 +189,10 @@ export function accountsRoutes(accounts: AccountsService) {
           response: { 200: pairingSchema, ...commonErrors },
         },
       },
-      async (req) => accounts.pairing(req.params.id),
+      async (req) => {
+        principalOf(req).assertAccount(req.params.id)
+        return accounts.pairing(req.params.id)
+      },
     )
   }
 }

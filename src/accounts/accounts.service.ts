@@ -131,7 +131,8 @@ export class AccountsService {
     return this.connect(account.id)
   }
 
-  list(page: { limit: number; after?: string }): Promise<Account[]> {
+  /** Accounts in id order; `ids` narrows them to those (an agent's accounts). */
+  list(page: { limit: number; after?: string; ids?: readonly string[] }): Promise<Account[]> {
     return repo.listAccounts(this.deps.db, page)
   }
 

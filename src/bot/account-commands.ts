@@ -1,7 +1,8 @@
 import type { Account, AccountsService } from '../accounts/index.js'
 import { normalizePhone } from '../contacts/index.js'
 import { AppError } from '../platform/errors.js'
-import type { Command } from './commands.js'
+import { translate } from '../i18n/index.js'
+import { catalogText, type Command } from './commands.js'
 
 async function allAccounts(accounts: AccountsService): Promise<Account[]> {
   const found: Account[] = []
@@ -30,32 +31,42 @@ export function accountCommands(accounts: AccountsService): Command[] {
   return [
     {
       name: 'status',
-      summary: "This account's state, and how many accounts are connected",
+      summary: catalogText('command.status.summary'),
       permission: 'admin',
-      async run({ accountId }) {
+      pure: true,
+      async run({ accountId, language }) {
         const here = await accounts.get(accountId)
         const all = await allAccounts(accounts)
         const connected = all.filter((a) => a.state === 'connected').length
-        return `${describe(here).slice(2)}\n${connected} of ${all.length} accounts connected.`
+        const summary = translate(language, 'accounts.connected', { connected, total: all.length })
+        return `${describe(here).slice(2)}\n${summary}`
       },
     },
     {
       name: 'accounts',
-      summary: 'List every account and its state',
+      summary: catalogText('command.accounts.summary'),
       permission: 'admin',
-      async run() {
+      pure: true,
+      async run({ language }) {
         const all = await allAccounts(accounts)
-        return all.length === 0 ? 'There are no accounts.' : all.map(describe).join('\n')
+        return all.length === 0
+          ? translate(language, 'accounts.none')
+          : all.map(describe).join('\n')
       },
     },
     {
       name: 'add-account',
-      summary: 'Link another number as a WhatsApp Web account; answers with its pairing code',
+      summary: catalogText('command.add-account.summary'),
       usage: 'add-account <phone> [name]',
       permission: 'admin',
-      async run({ args, prefix }) {
+      async run({ args, prefix, language }) {
         const [raw, ...rest] = args
-        if (!raw) return `Usage: ${prefix}add-account <phone> [name]`
+        if (!raw) {
+          return translate(language, 'command.usage', {
+            prefix,
+            usage: 'add-account <phone> [name]',
+          })
+        }
         let phone: string
         try {
           phone = normalizePhone(raw, 'phone')
@@ -79,23 +90,29 @@ export function accountCommands(accounts: AccountsService): Command[] {
         for (let i = 0; i < 20; i++) {
           const pairing = await accounts.pairing(account.id)
           if (pairing.pairingCode) {
-            return `Account "${name}" created. On ${phone}, open WhatsApp → Linked devices → Link with phone number, and enter ${pairing.pairingCode}`
+            return translate(language, 'accounts.created.code', {
+              name,
+              phone,
+              code: pairing.pairingCode,
+            })
           }
           if (pairing.state === 'error' || pairing.state === 'connected') break
           await new Promise((resolve) => setTimeout(resolve, 250))
         }
         const now = await accounts.get(account.id)
-        return `Account "${name}" created; it is ${now.state}${now.stateReason ? `: ${now.stateReason}` : ''}.`
+        const state = `${now.state}${now.stateReason ? `: ${now.stateReason}` : ''}`
+        return translate(language, 'accounts.created.state', { name, state })
       },
     },
     {
       name: 'remove-account',
-      summary: 'Remove the WhatsApp Web account of a number (its history is kept)',
+      summary: catalogText('command.remove-account.summary'),
       usage: 'remove-account <phone>',
       permission: 'admin',
-      async run({ args, prefix, accountId }) {
+      async run({ args, prefix, accountId, language }) {
         const raw = args[0]
-        if (!raw) return `Usage: ${prefix}remove-account <phone>`
+        if (!raw)
+          return translate(language, 'command.usage', { prefix, usage: 'remove-account <phone>' })
         let phone: string
         try {
           phone = normalizePhone(raw, 'phone')
@@ -104,10 +121,10 @@ export function accountCommands(accounts: AccountsService): Command[] {
           throw err
         }
         const account = (await allAccounts(accounts)).find((a) => numberOf(a) === phone)
-        if (!account) return `No account has the number ${phone}.`
-        if (account.id === accountId) return 'An account cannot remove itself from WhatsApp.'
+        if (!account) return translate(language, 'accounts.unknownNumber', { phone })
+        if (account.id === accountId) return translate(language, 'accounts.removeSelf')
         await accounts.remove(account.id)
-        return `Account "${account.name}" (${phone}) removed; its history is kept.`
+        return translate(language, 'accounts.removed', { name: account.name, phone })
       },
     },
   ]

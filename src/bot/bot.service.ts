@@ -1,72 +1,123 @@
 import type { AccountsService } from '../accounts/index.js'
+import { normalizePhone } from '../contacts/index.js'
 import type { Message, MessagesService } from '../messages/index.js'
-import type { Db } from '../platform/db/index.js'
-import { AppError } from '../platform/errors.js'
+import { transaction, type Db } from '../platform/db/index.js'
+import { AppError, type FieldError } from '../platform/errors.js'
 import { newId } from '../platform/ids.js'
 import type { Logger } from '../platform/logging.js'
 import type { Job } from '../platform/queue/index.js'
 import { accountCommands } from './account-commands.js'
-import type { FlowRuntime, FlowTriggers } from './flows/index.js'
-import { builtinCommands, parseArgs, type Command } from './commands.js'
-import { matches } from './matcher.js'
+import * as botRepo from './bot.repo.js'
+import { builtinCommands, CommandRegistry, localize, type Command } from './commands.js'
+import {
+  Dispatcher,
+  noFlows,
+  type Decision,
+  type DispatchInput,
+  type FlowRegistry,
+  type FlowRuntime,
+} from './dispatcher.js'
+import { PluginHost } from './plugins.js'
+import { Rulebook } from './rulebook.js'
 import * as repo from './rules.repo.js'
-import type { CreateRuleInput, Rule, UpdateRuleInput } from './rules.schemas.js'
+import type { CreateRuleInput, Rule, RuleAction, UpdateRuleInput } from './rules.schemas.js'
+import type { SimulateInput } from './bot.schemas.js'
+import {
+  applySettingsChange,
+  effectiveSettings,
+  type BotSettings,
+  type BotSettingsInput,
+  type StoredBotSettings,
+} from './settings.schemas.js'
+import { webhookUrlProblem } from './webhook.js'
 
 export interface BotDeps {
   db: Db
   accounts: AccountsService
   messages: MessagesService
   logger: Logger
-  /** What starts a command; default "!". */
-  commandPrefix?: string
-  /** Conversation flows: an active flow, or one a keyword starts, answers before the rules. */
-  flows?: FlowRuntime & FlowTriggers
-  /** Commands other modules add (e.g. `!remind` from schedules). */
-  commands?: readonly Command[]
+  /** Conversation flows; default none (no conversation is ever in a flow). */
+  flows?: FlowRuntime
+  /** Where plugins' flows are registered, when flows are available. */
+  flowRegistry?: FlowRegistry
+  /** Webhook actions may call loopback addresses (tests only); default false. */
+  webhooksAllowLoopback?: boolean
+  /** How often the rules and settings are checked for changes by other processes; default 1 s. */
+  checkEveryMs?: number
+  /** How long a plugin's hook or action may run; default 2 s. */
+  pluginTimeoutMs?: number
 }
-
-/** How long the rule list is trusted before it is read again (other processes may edit it). */
-const RULES_TTL_MS = 5_000
 
 export const greetingRule: CreateRuleInput = {
   name: 'Greeting',
   accountId: null,
   match: { type: 'keyword', value: ['hi', 'hello'] },
+  conditions: {},
   actions: [{ type: 'reply', text: 'Hello! How can I help? Send !help to see what I can do.' }],
   priority: 0,
   enabled: true,
+  cooldownSeconds: 0,
 }
 
-/** What the bot decided for one message. */
-export type BotDecision =
-  | { kind: 'command'; command: string; replies: string[] }
-  | { kind: 'rule'; ruleId: string; replies: string[] }
-  | { kind: 'none'; reason: string }
+/** A command as `GET /commands` lists it. */
+export interface CommandInfo {
+  name: string
+  usage: string
+  summary: string
+  permission: 'anyone' | 'team' | 'admin'
+  source: 'builtin' | 'plugin'
+}
 
 /**
- * The bot: for each inbound message, a command (`!help`, `!ping`, …) or else the first
- * auto-reply rule that matches; replies go out through the message pipeline.
+ * The bot: rules and settings, the commands, plugins, and the dispatcher that answers each
+ * inbound message (the `message.process` job).
  */
 export class BotService {
-  private readonly commands: Command[]
-  private rules: { at: number; list: Rule[] } | undefined
-  private readonly prefix: string
+  readonly commands: CommandRegistry
+  readonly plugins: PluginHost
+  readonly dispatcher: Dispatcher
+  private readonly rulebook: Rulebook
+  private readonly builtinNames: Set<string>
 
   constructor(private readonly deps: BotDeps) {
-    this.prefix = deps.commandPrefix ?? '!'
-    this.commands = [
-      ...builtinCommands,
-      ...accountCommands(deps.accounts),
-      ...(deps.commands ?? []),
-    ]
+    const builtins = [...builtinCommands, ...accountCommands(deps.accounts)]
+    this.commands = new CommandRegistry(builtins)
+    this.builtinNames = new Set(builtins.map((c) => c.name))
+    this.rulebook = new Rulebook({
+      db: deps.db,
+      logger: deps.logger,
+      checkEveryMs: deps.checkEveryMs,
+    })
+    this.plugins = new PluginHost({
+      logger: deps.logger.child({ component: 'plugins' }),
+      addCommand: (command) => this.commands.add(command),
+      flows: deps.flowRegistry,
+      timeoutMs: deps.pluginTimeoutMs,
+    })
+    this.dispatcher = new Dispatcher({
+      db: deps.db,
+      accounts: deps.accounts,
+      messages: deps.messages,
+      rulebook: this.rulebook,
+      commands: this.commands,
+      plugins: this.plugins,
+      flows: deps.flows ?? noFlows,
+      logger: deps.logger,
+      webhooksAllowLoopback: deps.webhooksAllowLoopback,
+    })
   }
 
   // ---- rules ----
 
   async createRule(input: CreateRuleInput): Promise<Rule> {
     if (input.accountId !== null) await this.deps.accounts.get(input.accountId)
-    const rule = await repo.insertRule(this.deps.db, newId(), input)
-    this.rules = undefined
+    this.checkActions(input.actions)
+    const rule = await transaction(this.deps.db, async (trx) => {
+      const inserted = await repo.insertRule(trx, newId(), input)
+      await botRepo.bumpVersion(trx)
+      return inserted
+    })
+    this.rulebook.invalidate()
     return rule
   }
 
@@ -82,115 +133,177 @@ export class BotService {
 
   async updateRule(id: string, change: UpdateRuleInput): Promise<Rule> {
     if (change.accountId) await this.deps.accounts.get(change.accountId)
-    const rule = await repo.updateRule(this.deps.db, id, change)
+    if (change.actions) {
+      this.checkActions(change.actions)
+      const before = await this.getRule(id)
+      change = { ...change, actions: keepSecrets(change.actions, before.actions) }
+    }
+    const rule = await transaction(this.deps.db, async (trx) => {
+      const updated = await repo.updateRule(trx, id, change)
+      if (updated) await botRepo.bumpVersion(trx)
+      return updated
+    })
     if (!rule) throw new AppError('RULE_NOT_FOUND', `No rule has the id ${id}`)
-    this.rules = undefined
+    this.rulebook.invalidate()
     return rule
   }
 
   async deleteRule(id: string): Promise<void> {
-    if (!(await repo.deleteRule(this.deps.db, id))) {
-      throw new AppError('RULE_NOT_FOUND', `No rule has the id ${id}`)
-    }
-    this.rules = undefined
+    const deleted = await transaction(this.deps.db, async (trx) => {
+      if (!(await repo.deleteRule(trx, id))) return false
+      await botRepo.deleteFires(trx, id)
+      await botRepo.bumpVersion(trx)
+      return true
+    })
+    if (!deleted) throw new AppError('RULE_NOT_FOUND', `No rule has the id ${id}`)
+    this.rulebook.invalidate()
   }
 
-  // ---- dispatch ----
-
-  /** The `message.process` job: decide and send the bot's answer to one inbound message. */
-  async process(job: Job<'message.process'>): Promise<void> {
-    const message = await this.deps.messages.get(job.data.messageId).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === 'MESSAGE_NOT_FOUND') return undefined
-      throw err
+  /** What zod cannot check alone: webhook addresses, and plugin actions' params. */
+  private checkActions(actions: readonly RuleAction[]): void {
+    const errors: FieldError[] = []
+    actions.forEach((action, i) => {
+      const path = `body.actions.${i}`
+      if (action.type === 'webhook') {
+        const problem = webhookUrlProblem(action.url, this.deps.webhooksAllowLoopback ?? false)
+        if (problem) errors.push({ path: `${path}.url`, message: problem })
+      }
+      if (action.type === 'plugin') {
+        const plugin = this.plugins.action(action.name)
+        if (!plugin) {
+          const known = this.plugins.actionNames()
+          errors.push({
+            path: `${path}.name`,
+            message: `no plugin adds this action${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+          })
+          return
+        }
+        const parsed = plugin.params.safeParse(action.params)
+        if (!parsed.success) {
+          for (const issue of parsed.error.issues) {
+            errors.push({
+              path: [path, 'params', ...issue.path.map(String)].join('.'),
+              message: issue.message,
+            })
+          }
+        }
+      }
     })
-    if (!message || message.direction !== 'in') return
-    if (await repo.isBotPaused(this.deps.db, message.conversationId)) return
-    if (await this.flowAnswers(message)) return
-    const decision = await this.decide(message)
-    if (decision.kind === 'none') return
-    this.deps.logger.debug({ messageId: message.id, decision }, 'bot answers')
-    // Each reply's idempotency key ties it to this message, so a retried job never
-    // answers twice.
-    for (const [i, text] of decision.replies.entries()) {
-      await this.deps.messages.send(
-        { accountId: message.accountId, to: message.phone, type: 'text', text },
-        { idempotencyKey: `bot:${message.id}:${i}` },
+    if (errors.length > 0) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `The request is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+        errors,
       )
     }
   }
 
+  // ---- settings ----
+
+  /** The bot settings of a scope (`instance` or an account id): those set there and those in force. */
+  async settings(
+    scope: string,
+  ): Promise<{ scope: string; settings: StoredBotSettings; effective: BotSettings }> {
+    if (scope !== 'instance') await this.deps.accounts.get(scope)
+    const instance = await botRepo.readScope(this.deps.db, 'instance')
+    const own = scope === 'instance' ? instance : await botRepo.readScope(this.deps.db, scope)
+    return {
+      scope,
+      settings: own,
+      effective: effectiveSettings(instance, scope === 'instance' ? {} : own),
+    }
+  }
+
+  async changeSettings(scope: string, change: BotSettingsInput) {
+    if (scope !== 'instance') await this.deps.accounts.get(scope)
+    await transaction(this.deps.db, async (trx) => {
+      const stored = await botRepo.readScope(trx, scope)
+      await botRepo.writeScope(trx, scope, applySettingsChange(stored, change))
+      await botRepo.bumpVersion(trx)
+    })
+    this.rulebook.invalidate()
+    return this.settings(scope)
+  }
+
+  // ---- commands ----
+
+  listCommands(language: Parameters<typeof localize>[1] = 'en'): CommandInfo[] {
+    return this.commands.list().map((c: Command) => ({
+      name: c.name,
+      usage: c.usage ?? c.name,
+      summary: localize(c.summary, language),
+      permission: c.permission ?? 'anyone',
+      source: this.builtinNames.has(c.name) ? 'builtin' : 'plugin',
+    }))
+  }
+
+  // ---- dispatch ----
+
   /**
-   * Conversation flows, after commands and before the rules: the conversation's active flow
-   * handles the message, else a flow whose keyword it contains starts. (The flow engine
-   * sends its own messages.) Whether a flow took the message.
+   * The `message.process` job: the bot's answer to one inbound message. (The queue runs the
+   * jobs of one conversation one at a time, in order: ingest enqueues them in its group.)
    */
-  private async flowAnswers(message: Message): Promise<boolean> {
-    const flows = this.deps.flows
-    if (!flows || message.text?.trim().startsWith(this.prefix)) return false
-    if (await flows.handle(message)) return true
-    const trigger = await flows.matchTrigger(message)
-    if (!trigger) return false
-    await flows.start(message, trigger.flowId)
-    return true
-  }
-
-  /** What the bot would answer to a message, without sending anything. */
-  async decide(
-    message: Pick<Message, 'accountId' | 'phone' | 'text' | 'createdAt'>,
-  ): Promise<BotDecision> {
-    const text = message.text?.trim()
-    if (!text) return { kind: 'none', reason: 'no text' }
-    if (text.startsWith(this.prefix)) {
-      const [name = '', ...args] = parseArgs(text.slice(this.prefix.length))
-      const command = this.commands.find((c) => c.name === name.toLowerCase())
-      if (!command) {
-        return {
-          kind: 'command',
-          command: name,
-          replies: [
-            `I don't know the command ${this.prefix}${name}. Send ${this.prefix}help to see what I can do.`,
-          ],
-        }
-      }
-      const account =
-        this.deps.accounts.live(message.accountId) ??
-        (await this.deps.accounts.get(message.accountId))
-      const isAdmin = account.settings.adminNumbers.includes(message.phone)
-      if (command.permission === 'admin' && !isAdmin) {
-        return {
-          kind: 'command',
-          command: command.name,
-          replies: [
-            `Only this account's admins can use ${this.prefix}${command.name}. Send ${this.prefix}help to see what you can do.`,
-          ],
-        }
-      }
-      const reply = await command.run({
-        args,
-        from: message.phone,
-        accountId: message.accountId,
-        receivedAt: message.createdAt,
-        commands: this.commands.filter((c) => c.permission !== 'admin' || isAdmin),
-        prefix: this.prefix,
+  async process(job: Job<'message.process'>): Promise<void> {
+    const { messageId, groupChat } = job.data
+    const message = await this.deps.messages.get(messageId).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'MESSAGE_NOT_FOUND') return undefined
+      throw err
+    })
+    if (!message || message.direction !== 'in') return
+    const input: DispatchInput = { message, ...(groupChat ? { group: groupChat } : {}) }
+    const decision = await this.dispatcher
+      .dispatch(input, { dryRun: false })
+      .catch((err: unknown) => {
+        // The account was deleted since: there is nobody to answer for.
+        if (err instanceof AppError && err.code === 'ACCOUNT_NOT_FOUND') return undefined
+        throw err
       })
-      return { kind: 'command', command: command.name, replies: [reply] }
-    }
-    for (const rule of await this.activeRules()) {
-      if (rule.accountId !== null && rule.accountId !== message.accountId) continue
-      if (!matches(rule.match, text)) continue
-      return {
-        kind: 'rule',
-        ruleId: rule.id,
-        replies: rule.actions.filter((a) => a.type === 'reply').map((a) => a.text),
-      }
-    }
-    return { kind: 'none', reason: 'no command or rule matched' }
+    this.deps.logger.debug({ messageId, decision }, 'bot decided')
   }
 
-  private async activeRules(): Promise<Rule[]> {
-    if (this.rules && Date.now() - this.rules.at < RULES_TTL_MS) return this.rules.list
-    const list = await repo.listRules(this.deps.db, { enabledOnly: true })
-    this.rules = { at: Date.now(), list }
-    return list
+  /** What the bot would do with a message, without sending or changing anything. */
+  async simulate(input: SimulateInput): Promise<Decision> {
+    const account = await this.deps.accounts.get(input.accountId)
+    const phone = normalizePhone(input.from, 'body.from')
+    const { contact, conversation } = await botRepo.findParties(this.deps.db, account.id, {
+      phone,
+    })
+    const now = new Date().toISOString()
+    // A message as it would be stored; it has no id (it is not stored).
+    const message: Message = {
+      id: '',
+      accountId: account.id,
+      conversationId: conversation?.id ?? '',
+      contactId: contact?.id ?? '',
+      phone,
+      direction: 'in',
+      type: input.type,
+      text: input.text ?? null,
+      content: null,
+      status: 'received',
+      error: null,
+      externalId: null,
+      createdAt: now,
+      updatedAt: now,
+      sentAt: null,
+      deliveredAt: null,
+      readAt: null,
+    }
+    return this.dispatcher.dispatch(
+      { message, ...(input.group ? { group: input.group } : {}) },
+      { dryRun: true },
+    )
   }
+}
+
+/** A webhook action given without its secret keeps the one it had for the same URL. */
+function keepSecrets(next: RuleAction[], before: readonly RuleAction[]): RuleAction[] {
+  return next.map((action) => {
+    if (action.type !== 'webhook' || action.secret !== undefined) return action
+    const earlier = before.find(
+      (a): a is Extract<RuleAction, { type: 'webhook' }> =>
+        a.type === 'webhook' && a.url === action.url && a.secret !== undefined,
+    )
+    return earlier ? { ...action, secret: earlier.secret } : action
+  })
 }

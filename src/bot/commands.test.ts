@@ -1,5 +1,12 @@
+import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { builtinCommands, parseArgs, type Command, type CommandContext } from './commands.js'
+import {
+  builtinCommands,
+  CommandRegistry,
+  parseArgs,
+  type Command,
+  type CommandContext,
+} from './commands.js'
 
 function makeCommand(overrides: Partial<Command> = {}): Command {
   return {
@@ -18,6 +25,10 @@ function makeContext(overrides: Partial<CommandContext> = {}): CommandContext {
     receivedAt: new Date().toISOString(),
     commands: builtinCommands,
     prefix: '!',
+    contactId: 'contact_1',
+    language: 'en',
+    dryRun: false,
+    setLanguage: () => Promise.resolve(),
     ...overrides,
   }
 }
@@ -67,6 +78,8 @@ describe('help command', () => {
         'Commands:',
         '!help [command] — List the commands, or explain one',
         '!ping — Check that the bot is listening',
+        '!lang <code> — Choose the language I answer in',
+        '!report <text> — Report a problem to the team (coming soon)',
         '!echo <text> — Repeat what you said',
       ].join('\n'),
     )
@@ -118,5 +131,119 @@ describe('ping command', () => {
       makeContext({ receivedAt: '2026-01-01T12:00:05.000Z' }),
     )
     expect(answer).toBe('pong (0 ms)')
+  })
+})
+
+describe('parseArgs with typed quotes', () => {
+  it('keeps phrases in curly and angle quotes together, as phones type them', () => {
+    expect(parseArgs('note “call back” ‘after 5’ « tout de suite »')).toEqual([
+      'note',
+      'call back',
+      'after 5',
+      'tout de suite',
+    ])
+  })
+
+  it('reads an unbalanced quote as an ordinary character', () => {
+    expect(parseArgs('say "hello there')).toEqual(['say', '"hello', 'there'])
+  })
+
+  const plainWord = fc.stringMatching(/^[^\s"'“”‘’«»]{1,10}$/)
+  const phrase = fc.array(plainWord, { minLength: 1, maxLength: 4 }).map((words) => words.join(' '))
+
+  it('gives back any words joined by spaces', () => {
+    fc.assert(
+      fc.property(
+        fc.array(plainWord, { maxLength: 8 }),
+        fc.constantFrom(' ', '  ', '\t'),
+        (words, sep) => {
+          expect(parseArgs(words.join(sep))).toEqual(words)
+        },
+      ),
+    )
+  })
+
+  it('gives back any phrases, each quoted with any kind of quote', () => {
+    const quotes = fc.constantFrom(['"', '"'], ["'", "'"], ['“', '”'], ['‘', '’'])
+    fc.assert(
+      fc.property(fc.array(fc.tuple(phrase, quotes), { maxLength: 6 }), (parts) => {
+        const line = parts.map(([p, [open, close]]) => `${open}${p}${close}`).join(' ')
+        expect(parseArgs(line)).toEqual(parts.map(([p]) => p))
+      }),
+    )
+  })
+
+  it('never throws and never gives an argument with whitespace outside quotes', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (line) => {
+        const args = parseArgs(line)
+        expect(Array.isArray(args)).toBe(true)
+        if (!/["'“‘«]/.test(line)) for (const a of args) expect(a).not.toMatch(/\s/)
+      }),
+    )
+  })
+})
+
+describe(CommandRegistry.name, () => {
+  it('refuses a second command of the same name, and malformed names', () => {
+    const registry = new CommandRegistry(builtinCommands)
+    expect(() => registry.add(makeCommand({ name: 'help' }))).toThrow(/already/)
+    expect(() => registry.add(makeCommand({ name: 'Bad Name' }))).toThrow(/lower case/)
+  })
+
+  it('finds the closest command to a typo, and nothing for a word far from all', () => {
+    const registry = new CommandRegistry(builtinCommands)
+    expect(registry.closest('hlep')).toBe('help')
+    expect(registry.closest('pnig')).toBe('ping')
+    expect(registry.closest('lnag')).toBe('lang')
+    expect(registry.closest('reprot')).toBe('report')
+    expect(registry.closest('weather')).toBeUndefined()
+  })
+
+  it('looks names up case-insensitively', () => {
+    expect(new CommandRegistry(builtinCommands).get('PING')?.name).toBe('ping')
+  })
+})
+
+describe('help in other languages', () => {
+  it('writes the list and the summaries in the contact language', async () => {
+    const answer = await builtin('help').run(makeContext({ language: 'es' }))
+    expect(answer.split('\n')[0]).toBe('Comandos:')
+    expect(answer).toContain('!ping — Comprueba que el bot está escuchando')
+  })
+
+  it('uses a plugin command summary in English when it has none in the language', async () => {
+    const commands = [makeCommand({ summary: { en: 'Echo', fr: 'Écho' } })]
+    expect(await builtin('help').run(makeContext({ commands, language: 'fr' }))).toContain('Écho')
+    expect(await builtin('help').run(makeContext({ commands, language: 'ar' }))).toContain('Echo')
+  })
+})
+
+describe('lang command', () => {
+  it('sets the contact language and confirms in the new language', async () => {
+    const setLanguage = vi.fn(() => Promise.resolve())
+    const answer = await builtin('lang').run(makeContext({ args: ['pt-BR'], setLanguage }))
+    expect(setLanguage).toHaveBeenCalledWith('pt')
+    expect(answer).toBe('A partir de agora vou responder em português.')
+  })
+
+  it('lists the languages for one it does not speak, changing nothing', async () => {
+    const setLanguage = vi.fn(() => Promise.resolve())
+    const answer = await builtin('lang').run(makeContext({ args: ['de'], setLanguage }))
+    expect(setLanguage).not.toHaveBeenCalled()
+    expect(answer).toContain('"de"')
+    expect(answer).toContain('ar (العربية)')
+  })
+
+  it('explains its usage when called without a code', async () => {
+    expect(await builtin('lang').run(makeContext())).toBe('Usage: !lang <code>')
+  })
+})
+
+describe('report command', () => {
+  it('says honestly that reports are not filed yet', async () => {
+    const answer = await builtin('report').run(makeContext({ args: ['the', 'app', 'crashes'] }))
+    expect(answer).toContain('not available yet')
+    expect(answer).toContain('nothing was filed')
   })
 })

@@ -1,7 +1,15 @@
 import { ruleMatchSchema } from './rules.schemas.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { foldText, matches, words } from './matcher.js'
+import {
+  compileMatch,
+  foldText,
+  matches,
+  matchKeys,
+  MatchIndex,
+  prepareText,
+  words,
+} from './matcher.js'
 import type { RuleMatch } from './rules.schemas.js'
 
 const exact = (value: RuleMatch['value']): RuleMatch => ({ type: 'exact', value })
@@ -11,6 +19,19 @@ const contains = (value: RuleMatch['value']): RuleMatch => ({ type: 'contains', 
 describe(foldText.name, () => {
   it('lower-cases, strips accents and collapses spaces', () => {
     expect(foldText('  Olá   Mundo\n\tÇA VA ')).toBe('ola mundo ca va')
+  })
+
+  it('folds plain ASCII text as the full Unicode folding would', () => {
+    const full = (text: string) =>
+      text
+        .normalize('NFD')
+        .replace(/(?<!\p{Script=Cyrillic}\p{M}*)\p{M}+/gu, '')
+        .normalize('NFC')
+        .toLocaleLowerCase('und')
+        .replace(/\s+/gu, ' ')
+        .trim()
+    fc.assert(fc.property(fc.string(), (s) => foldText(s) === full(s)))
+    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => foldText(s) === full(s)))
   })
 
   it('is idempotent', () => {
@@ -171,5 +192,96 @@ describe('ruleMatchSchema', () => {
 
   it('accepts symbols for contains', () => {
     expect(ruleMatchSchema.safeParse({ type: 'contains', value: '?!' }).success).toBe(true)
+  })
+})
+
+describe('accent folding and Cyrillic', () => {
+  it('keeps й and и apart, and ї and і', () => {
+    expect(foldText('Йогурт')).toBe('йогурт')
+    expect(matches(keyword('йогурт'), 'Хочу ЙОГУРТ')).toBe(true)
+    expect(matches(keyword('иогурт'), 'Хочу йогурт')).toBe(false)
+    expect(matches(exact('мій'), 'мии')).toBe(false)
+    expect(matches(keyword('їжак'), 'іжак')).toBe(false)
+  })
+
+  it('still folds Latin accents next to Cyrillic text', () => {
+    expect(foldText('Café й')).toBe('cafe й')
+  })
+})
+
+describe('the any match', () => {
+  it('matches every message, even one without text', () => {
+    const any: RuleMatch = { type: 'any' }
+    expect(matches(any, '')).toBe(true)
+    expect(matches(any, 'anything at all')).toBe(true)
+  })
+
+  it('takes no value, while the others need one', () => {
+    expect(ruleMatchSchema.safeParse({ type: 'any', value: 'x' }).success).toBe(false)
+    expect(ruleMatchSchema.safeParse({ type: 'keyword' }).error?.issues[0]?.path).toEqual(['value'])
+  })
+})
+
+describe('compiled matches', () => {
+  it('decide as the uncompiled match does, for any value and text', () => {
+    const type = fc.constantFrom('exact', 'keyword', 'contains') as fc.Arbitrary<
+      'exact' | 'keyword' | 'contains'
+    >
+    fc.assert(
+      fc.property(type, fc.string({ minLength: 1, maxLength: 20 }), fc.string(), (t, v, text) => {
+        const match: RuleMatch = { type: t, value: v }
+        expect(compileMatch(match)(prepareText(text))).toBe(matches(match, text))
+      }),
+    )
+  })
+
+  it('matches a text against itself with exact and contains, whatever its case', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 30 }), (text) => {
+        fc.pre(foldText(text).length > 0)
+        expect(matches(exact(text), text.toUpperCase())).toBe(
+          foldText(text) === foldText(text.toUpperCase()),
+        )
+        expect(matches(contains(text), `>> ${text} <<`)).toBe(true)
+      }),
+    )
+  })
+})
+
+describe(MatchIndex.name, () => {
+  const value = fc.oneof(
+    fc.constantFrom('hi', 'price', 'order status', 'café', 'Привет', 'refund', 'ok'),
+    fc.stringMatching(/^[a-z]{1,6}( [a-z]{1,6})?$/),
+  )
+  const match: fc.Arbitrary<RuleMatch> = fc.oneof(
+    fc.record({
+      type: fc.constantFrom('exact', 'keyword', 'contains') as fc.Arbitrary<
+        'exact' | 'keyword' | 'contains'
+      >,
+      value: fc.oneof(value, fc.array(value, { minLength: 1, maxLength: 3 })),
+    }),
+    fc.constant<RuleMatch>({ type: 'any' }),
+    fc.constant<RuleMatch>({ type: 'regex', value: '^order #?\\d{2,4}$' }),
+  )
+  const text = fc.oneof(
+    fc.constantFrom('hi', 'Order status?', 'CAFE', 'привет!', 'order #123', 'ok ok', ''),
+    fc.stringMatching(/^[a-zA-Z ,.!?]{0,30}$/),
+  )
+
+  it('yields exactly the items whose match passes, in their order', () => {
+    fc.assert(
+      fc.property(fc.array(match, { maxLength: 25 }), text, (matches_, t) => {
+        const entries = matches_.map((m, i) => ({
+          item: i,
+          match: compileMatch(m),
+          keys: matchKeys(m),
+        }))
+        const index = new MatchIndex(entries)
+        const input = prepareText(t)
+        expect([...index.matching(input)]).toEqual(
+          entries.filter((e) => e.match(input)).map((e) => e.item),
+        )
+      }),
+    )
   })
 })

@@ -9,8 +9,10 @@ function toRule(row: Selectable<RulesTable>): Rule {
     name: row.name,
     match: fromJson(row.match) as Rule['match'],
     actions: fromJson(row.actions) as Rule['actions'],
+    conditions: (fromJson(row.conditions) ?? {}) as Rule['conditions'],
     priority: row.priority,
     enabled: row.enabled === 1,
+    cooldownSeconds: row.cooldown_seconds,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -26,8 +28,10 @@ export async function insertRule(db: Executor, id: string, input: CreateRuleInpu
       name: input.name,
       match: toJson(input.match),
       actions: toJson(input.actions),
+      conditions: toJson(input.conditions),
       priority: input.priority,
       enabled: input.enabled ? 1 : 0,
+      cooldown_seconds: input.cooldownSeconds,
       created_at: now,
       updated_at: now,
     })
@@ -90,6 +94,8 @@ export async function updateRule(
       ...(change.actions !== undefined ? { actions: toJson(change.actions) } : {}),
       ...(change.priority !== undefined ? { priority: change.priority } : {}),
       ...(change.enabled !== undefined ? { enabled: change.enabled ? 1 : 0 } : {}),
+      ...(change.conditions !== undefined ? { conditions: toJson(change.conditions) } : {}),
+      ...(change.cooldownSeconds !== undefined ? { cooldown_seconds: change.cooldownSeconds } : {}),
       updated_at: nowIso(),
     })
     .where('id', '=', id)
@@ -101,13 +107,4 @@ export async function updateRule(
 export async function deleteRule(db: Executor, id: string): Promise<boolean> {
   const result = await db.deleteFrom('rules').where('id', '=', id).executeTakeFirst()
   return Number(result.numDeletedRows) > 0
-}
-
-export async function isBotPaused(db: Executor, conversationId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('conversations')
-    .select('bot_paused')
-    .where('id', '=', conversationId)
-    .executeTakeFirst()
-  return row?.bot_paused === 1
 }

@@ -9,7 +9,7 @@ import {
   type App,
 } from '../http/types.js'
 import type { BotService } from './bot.service.js'
-import { createRuleBody, ruleSchema, updateRuleBody } from './rules.schemas.js'
+import { createRuleBody, ruleSchema, showRule, updateRuleBody } from './rules.schemas.js'
 
 const ruleCursor = z.object({ priority: z.number().int(), id: z.string().max(64) })
 
@@ -20,6 +20,7 @@ export function rulesRoutes(bot: BotService) {
     app.get(
       '/rules',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'List auto-reply rules in the order they are tried',
@@ -34,7 +35,7 @@ export function rulesRoutes(bot: BotService) {
         const items = rows.slice(0, limit)
         const last = items[items.length - 1]
         return {
-          items,
+          items: items.map(showRule),
           nextCursor:
             rows.length > limit && last
               ? encodeKeyCursor({ priority: last.priority, id: last.id })
@@ -54,12 +55,13 @@ export function rulesRoutes(bot: BotService) {
           response: { 201: ruleSchema, ...commonErrors },
         },
       },
-      async (req, reply) => reply.code(201).send(await bot.createRule(req.body)),
+      async (req, reply) => reply.code(201).send(showRule(await bot.createRule(req.body))),
     )
 
     app.get(
       '/rules/:id',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'Get a rule',
@@ -67,7 +69,7 @@ export function rulesRoutes(bot: BotService) {
           response: { 200: ruleSchema, ...commonErrors },
         },
       },
-      async (req) => bot.getRule(req.params.id),
+      async (req) => showRule(await bot.getRule(req.params.id)),
     )
 
     app.patch(
@@ -82,7 +84,7 @@ export function rulesRoutes(bot: BotService) {
           response: { 200: ruleSchema, ...commonErrors },
         },
       },
-      async (req) => bot.updateRule(req.params.id, req.body),
+      async (req) => showRule(await bot.updateRule(req.params.id, req.body)),
     )
 
     app.delete(

@@ -69,7 +69,7 @@ export function campaignsRoutes(campaigns: CampaignsService) {
     app.post(
       '/campaigns/dry-run',
       {
-        config: { minRole: 'agent' },
+        config: { minRole: 'admin' },
         schema: {
           tags,
           summary: 'What a campaign would do: recipients, exclusions by reason, duration',

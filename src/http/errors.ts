@@ -47,6 +47,7 @@ const fastifyCodes: Record<string, ErrorCode> = {
 /** The one error handler: every error leaves Linda as application/problem+json. */
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof AppError) {
+    if (err.headers) void reply.headers(err.headers)
     return sendProblem(reply, problem(err.code, err.message, err.errors))
   }
   if (hasZodFastifySchemaValidationErrors(err)) {

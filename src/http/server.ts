@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import fastifyCookie from '@fastify/cookie'
 import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
@@ -17,8 +18,8 @@ import {
 import { sha256 } from '../platform/crypto.js'
 import type { Logger } from '../platform/logging.js'
 import type { Metrics } from '../monitoring/index.js'
-import type { ApiKeysService } from '../users/index.js'
-import { authHook, presentedKey } from './auth.js'
+import { sessionTokenOf, type AuthService, type Role, type Scope } from '../users/index.js'
+import { accountAccessHook, authHook, presentedKey } from './auth.js'
 import { eventsProtocol } from './events.routes.js'
 import { errorHandler, problem, sendProblem } from './errors.js'
 import type { App } from './types.js'
@@ -26,7 +27,9 @@ import type { App } from './types.js'
 export interface HttpOptions {
   logger: Logger
   metrics: Metrics
-  apiKeys: ApiKeysService
+  auth: AuthService
+  /** Trust X-Forwarded-* from a reverse proxy (client address, https for Secure cookies). */
+  trustProxy?: boolean | string[]
   bodyLimit: number
   /** Requests a minute per client on /api; 0: unlimited. */
   rateLimit: number
@@ -40,6 +43,22 @@ export interface HttpOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
+
+/** A registered route and its access rule, as the authorization test enumerates them. */
+export interface RouteEntry {
+  method: string
+  url: string
+  public: boolean
+  minRole: Role | undefined
+  scope: Scope | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, with its access rule (HEAD twins left out). */
+    routeTable: RouteEntry[]
+  }
+}
 
 /** Query parameters whose values never reach a log line. */
 const SECRET_PARAMS = /([?&](?:hub\.verify_token|access_token|token|key)=)[^&]*/gi
@@ -63,6 +82,7 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     // Requests are logged once, at the end, by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: false,
+    trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL…) are problems like the rest.
     frameworkErrors: (err, _req, reply) => {
@@ -75,6 +95,23 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
 
   // JSON in, JSON out: a text body is refused as such (415) rather than read as a string.
   app.removeContentTypeParser('text/plain')
+
+  const routeTable: RouteEntry[] = []
+  app.decorate('routeTable', routeTable)
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    for (const method of methods) {
+      if (method === 'HEAD') continue
+      const config = route.config as { public?: boolean; minRole?: Role; scope?: Scope } | undefined
+      routeTable.push({
+        method,
+        url: route.url,
+        public: config?.public === true,
+        minRole: config?.minRole,
+        scope: config?.scope,
+      })
+    }
+  })
 
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -105,6 +142,8 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     },
   })
 
+  await app.register(fastifyCookie)
+
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
@@ -112,15 +151,18 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
     await app.register(fastifyRateLimit, {
       max: options.rateLimit,
       timeWindow: 60_000,
-      // Per API key (by its hash, never the key itself), or per address without one.
+      // Per API key or session (by its hash, never the secret itself), else per address.
       keyGenerator: (req) => {
         const key = presentedKey(req)
-        return key ? `key:${sha256(key)}` : `ip:${req.ip}`
+        if (key) return `key:${sha256(key)}`
+        const session = sessionTokenOf(req)
+        return session ? `session:${sha256(session)}` : `ip:${req.ip}`
       },
       allowList: (req) => !req.url.startsWith('/api/'),
     })
   }
-  app.addHook('onRequest', authHook(options.apiKeys))
+  app.addHook('onRequest', authHook(options.auth))
+  app.addHook('preHandler', accountAccessHook)
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched'
     options.metrics.httpDuration.observe(
@@ -145,14 +187,22 @@ export async function buildHttpServer(options: HttpOptions): Promise<App> {
       info: {
         title: 'Linda API',
         description:
-          'Self-hosted WhatsApp automation. Authenticate with `Authorization: Bearer <API key>`. Errors are application/problem+json.',
+          'Self-hosted WhatsApp automation. Programs authenticate with `Authorization: Bearer <API key>`; the dashboard with the session cookie of `POST /api/v1/auth/login` (and `X-CSRF-Token` on unsafe requests). Errors are application/problem+json.',
         version: options.version,
       },
       servers: [{ url: '/' }],
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key' } },
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'linda_session',
+            description: 'The session cookie set by POST /api/v1/auth/login',
+          },
+        },
       },
-      security: [{ apiKey: [] }],
+      security: [{ apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

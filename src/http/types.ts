@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { AppError } from '../platform/errors.js'
-import type { Role } from '../users/roles.js'
+import type { Principal } from '../users/principal.js'
+import type { Role, Scope } from '../users/roles.js'
 
 /** The Fastify instance every module's routes plug into (zod schemas as the type provider). */
 export type App = FastifyInstance<
@@ -29,6 +30,7 @@ export const problemSchema = z
 export const commonErrors = {
   400: problemSchema,
   401: problemSchema,
+  403: problemSchema,
   404: problemSchema,
 } as const
 
@@ -97,13 +99,18 @@ export function toPage<T extends { id: string }>(
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route needs no API key. */
+    /** The route needs no sign-in and no API key. */
     public?: boolean
     /** The least role that may call the route; default viewer to read, agent to change. */
     minRole?: Role
+    /**
+     * The scope an API key needs for the route; default admin for admin routes, else read
+     * to read and write to change (see `scopeOfRoute`).
+     */
+    scope?: Scope
   }
   interface FastifyRequest {
-    /** The API key that authenticated the request. */
-    principal?: { keyId: string; role: Role; name: string }
+    /** Who is calling: a signed-in user or an API key (unset on public routes). */
+    principal?: Principal
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { AccountsService } from '../accounts/index.js'
 import { commonErrors, idParams, problemSchema, type App } from '../http/types.js'
 import { AppError } from '../platform/errors.js'
+import { principalOf } from '../users/index.js'
 import type { MediaStore } from './media.store.js'
 import {
   mediaSchema,
@@ -31,6 +32,7 @@ export function mediaRoutes(store: MediaStore, accounts: Pick<AccountsService, '
     app.post(
       '/media',
       {
+        config: { minRole: 'agent' },
         bodyLimit: mediaUploadMaxBytes,
         schema: {
           tags,
@@ -60,6 +62,7 @@ export function mediaRoutes(store: MediaStore, accounts: Pick<AccountsService, '
     app.get(
       '/media/:id',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'Download media',
@@ -74,6 +77,10 @@ export function mediaRoutes(store: MediaStore, accounts: Pick<AccountsService, '
       },
       async (req, reply) => {
         const { media, stream } = await store.open(req.params.id)
+        if (!principalOf(req).canAccessAccount(media.accountId)) {
+          stream.destroy()
+          throw new AppError('MEDIA_NOT_FOUND', `No media has the id ${req.params.id}`)
+        }
         return reply
           .header('content-type', media.mimeType)
           .header('content-length', media.size)

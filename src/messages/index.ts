@@ -2,3 +2,4 @@ export { MessagesService, type MessagesDeps, type SendOptions } from './messages
 export { messagesRoutes } from './messages.routes.js'
 export { sandboxRoutes } from './sandbox.routes.js'
 export { messageSchema, type Message, type MessageStatus } from './messages.schemas.js'
+export { sendContentShapes } from './content.schemas.js'

@@ -244,9 +244,14 @@ export async function listMessages(
     direction?: 'in' | 'out'
     before?: string
     limit: number
+    accountIds?: readonly string[]
   },
 ): Promise<Message[]> {
+  if (filter.accountIds?.length === 0) return []
   const rows = await selectMessages(db)
+    .$if(filter.accountIds !== undefined, (q) =>
+      q.where('messages.account_id', 'in', [...filter.accountIds!]),
+    )
     .$if(filter.accountId !== undefined, (q) =>
       q.where('messages.account_id', '=', filter.accountId!),
     )

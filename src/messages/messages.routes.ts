@@ -8,6 +8,8 @@ import {
   toPage,
   type App,
 } from '../http/types.js'
+import { AppError } from '../platform/errors.js'
+import { principalOf } from '../users/index.js'
 import { listMessagesQuery, messageSchema, sendMessageBody } from './messages.schemas.js'
 import type { MessagesService } from './messages.service.js'
 
@@ -27,6 +29,7 @@ export function messagesRoutes(messages: MessagesService) {
     app.post(
       '/messages',
       {
+        config: { minRole: 'agent' },
         schema: {
           tags,
           summary: 'Send a message',
@@ -53,6 +56,7 @@ export function messagesRoutes(messages: MessagesService) {
     app.get(
       '/messages',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'List messages, newest first',
@@ -64,6 +68,7 @@ export function messagesRoutes(messages: MessagesService) {
         const { cursor, limit, ...filter } = req.query
         const rows = await messages.list({
           ...filter,
+          accountIds: principalOf(req).accountIds,
           limit: limit + 1,
           before: decodeCursor(cursor),
         })
@@ -74,6 +79,7 @@ export function messagesRoutes(messages: MessagesService) {
     app.get(
       '/messages/:id',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'Get a message',
@@ -81,7 +87,13 @@ export function messagesRoutes(messages: MessagesService) {
           response: { 200: messageSchema, ...commonErrors },
         },
       },
-      async (req) => messages.get(req.params.id),
+      async (req) => {
+        const message = await messages.get(req.params.id)
+        if (!principalOf(req).canAccessAccount(message.accountId)) {
+          throw new AppError('MESSAGE_NOT_FOUND', `No message has the id ${req.params.id}`)
+        }
+        return message
+      },
     )
   }
 }

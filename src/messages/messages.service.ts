@@ -38,8 +38,14 @@ declare module '../platform/queue/port.js' {
   interface JobRegistry {
     /** Hand one queued outbound message to its account's transport. */
     'message.send': { messageId: string; accountId: string }
-    /** Run the bot (and anything else that reacts) on one inbound message. */
-    'message.process': { messageId: string }
+    /**
+     * Run the bot (and anything else that reacts) on one inbound message; `groupChat` is set
+     * for a message written in a group chat.
+     */
+    'message.process': {
+      messageId: string
+      groupChat?: { id: string; mentionsAccount: boolean }
+    }
     /** Fetch the media of one inbound message from its provider into the media store. */
     'media.download': { messageId: string; accountId: string }
   }
@@ -166,7 +172,10 @@ export class MessagesService {
       // The bot answers a conversation's messages one at a time, in the order they came.
       await queue.enqueue(
         'message.process',
-        { messageId: message.id },
+        {
+          messageId: message.id,
+          ...(inbound.group ? { groupChat: inbound.group } : {}),
+        },
         { runHere: true, group: message.conversationId },
         trx,
       )
@@ -313,7 +322,10 @@ export class MessagesService {
     return message
   }
 
-  list(query: Omit<ListMessagesQuery, 'cursor'> & { before?: string }): Promise<Message[]> {
+  /** Messages newest first; `accountIds` narrows them to those accounts (an agent's). */
+  list(
+    query: Omit<ListMessagesQuery, 'cursor'> & { before?: string; accountIds?: readonly string[] },
+  ): Promise<Message[]> {
     const phone = query.phone === undefined ? undefined : normalizePhone(query.phone, 'query.phone')
     return repo.listMessages(this.deps.db, { ...query, phone })
   }

@@ -19,6 +19,13 @@ export const sandboxInboundBody = z.object({
     .max(128)
     .optional()
     .meta({ description: 'The message id on the simulated network; resending one is a no-op' }),
+  group: z
+    .object({
+      id: z.string().min(1).max(128),
+      mentionsAccount: z.boolean().default(false),
+    })
+    .optional()
+    .meta({ description: 'Write in this (simulated) group chat, mentioning the account or not' }),
 })
 
 export function sandboxRoutes(accounts: AccountsService, messages: MessagesService) {
@@ -28,6 +35,7 @@ export function sandboxRoutes(accounts: AccountsService, messages: MessagesServi
     app.post(
       '/sandbox/:accountId/inbound',
       {
+        config: { minRole: 'agent' },
         schema: {
           tags,
           summary: 'A virtual contact writes to a sandbox account',
@@ -44,7 +52,12 @@ export function sandboxRoutes(accounts: AccountsService, messages: MessagesServi
       async (req, reply) => {
         const sandbox = await accounts.sandbox(req.params.accountId)
         const from = normalizePhone(req.body.from, 'body.from')
-        const result = await sandbox.receive({ from, text: req.body.text, id: req.body.id })
+        const result = await sandbox.receive({
+          from,
+          text: req.body.text,
+          id: req.body.id,
+          ...(req.body.group ? { group: req.body.group } : {}),
+        })
         return reply.code(202).send({ id: result.messageId, duplicate: result.duplicate })
       },
     )
@@ -52,6 +65,7 @@ export function sandboxRoutes(accounts: AccountsService, messages: MessagesServi
     app.get(
       '/sandbox/:accountId/outbox',
       {
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'What virtual contacts received from a sandbox account, newest first',

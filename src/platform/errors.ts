@@ -7,7 +7,12 @@ export const errorCatalogue = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
   MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON' },
   UNAUTHORIZED: { status: 401, title: 'Authentication required' },
+  LOGIN_FAILED: { status: 401, title: 'Sign-in failed' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
+  CSRF_FAILED: {
+    status: 403,
+    title: 'The request is missing its CSRF token or comes from another site',
+  },
   NOT_FOUND: { status: 404, title: 'Not found' },
   ACCOUNT_NOT_FOUND: { status: 404, title: 'Account not found' },
   MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found' },
@@ -18,6 +23,14 @@ export const errorCatalogue = {
   FLOW_DISABLED: { status: 409, title: 'The flow is disabled' },
   CONTACT_NOT_FOUND: { status: 404, title: 'Contact not found' },
   TEMPLATE_NOT_FOUND: { status: 404, title: 'Template not found' },
+  USER_NOT_FOUND: { status: 404, title: 'User not found' },
+  USER_EMAIL_TAKEN: { status: 409, title: 'Another user already has this email' },
+  USER_LAST_OWNER: {
+    status: 409,
+    title: 'The last owner cannot be demoted or disabled',
+  },
+  USER_DISABLED: { status: 409, title: 'The user is disabled' },
+  LINK_INVALID: { status: 410, title: 'The link was used, has expired or never existed' },
   CAMPAIGN_NOT_FOUND: { status: 404, title: 'Campaign not found' },
   SCHEDULE_NOT_FOUND: { status: 404, title: 'Schedule not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
@@ -46,6 +59,7 @@ export const errorCatalogue = {
     title: 'The Idempotency-Key was already used with another request',
   },
   PHONE_INVALID: { status: 422, title: 'The phone number is not valid' },
+  PASSWORD_TOO_WEAK: { status: 422, title: 'The password is too weak' },
   MESSAGE_TYPE_NOT_SUPPORTED: {
     status: 422,
     title: "The account's transport cannot send this type of message",
@@ -67,6 +81,7 @@ export const errorCatalogue = {
   BODY_TOO_LARGE: { status: 413, title: 'The body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  LOGIN_THROTTLED: { status: 429, title: 'Too many failed sign-ins' },
   INTERNAL: { status: 500, title: 'Internal error' },
   TRANSLATION_FAILED: { status: 502, title: 'The translation provider failed' },
 } as const satisfies Record<string, { status: number; title: string }>
@@ -87,6 +102,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     detail?: string,
     readonly errors?: FieldError[],
+    /** Response headers that belong to the error, e.g. `retry-after`. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     const entry = errorCatalogue[code]
     super(detail ?? entry.title)

@@ -13,13 +13,14 @@ export interface RemindContext {
 
 /**
  * The `!remind` command, in the shape of the bot's commands (`name`, `summary`, `usage`,
- * `permission`, `run`): the bot registers it with its other commands (see `app.ts`).
+ * `permission`, `run`): `app.ts` adds it to the bot's command registry.
  */
 export interface RemindCommand {
   name: 'remind'
   summary: string
   usage: string
-  permission: 'admin'
+  /** The team: the bot's team numbers and the account's admin numbers. */
+  permission: 'team'
   run(ctx: RemindContext): Promise<string>
 }
 
@@ -133,7 +134,7 @@ function describe(at: Date, timeZone: string): string {
 }
 
 /**
- * `!remind <when> <text>`: a team member (for now, the account's admin numbers) asks to be
+ * `!remind <when> <text>`: a team member (a team or admin number of the account) asks to be
  * reminded; a one-off schedule writes the text back to them at that time.
  */
 export function remindCommand(
@@ -146,7 +147,7 @@ export function remindCommand(
     name: 'remind',
     summary: 'Remind me: in 2h, in 30m, tomorrow 9:00, at 18:30 or 2026-12-01T09:00',
     usage,
-    permission: 'admin',
+    permission: 'team',
     async run({ args, from, accountId, prefix }) {
       const account = accounts.live(accountId) ?? (await accounts.get(accountId))
       const timeZone = account.settings.timezone

@@ -96,13 +96,15 @@ export async function findSchedule(db: Executor, id: string): Promise<ScheduleRo
 
 export async function listSchedules(
   db: Executor,
-  q: { limit: number; before?: string; status?: ScheduleStatus },
+  q: { limit: number; before?: string; status?: ScheduleStatus; accountIds?: readonly string[] },
 ): Promise<ScheduleRow[]> {
+  if (q.accountIds?.length === 0) return []
   const rows = await db
     .selectFrom('schedules')
     .selectAll()
     .$if(q.before !== undefined, (b) => b.where('id', '<', q.before!))
     .$if(q.status !== undefined, (b) => b.where('status', '=', q.status!))
+    .$if(q.accountIds !== undefined, (b) => b.where('account_id', 'in', [...q.accountIds!]))
     .orderBy('id', 'desc')
     .limit(q.limit)
     .execute()
@@ -205,13 +207,16 @@ export async function upcomingSchedules(
   db: Executor,
   before: string,
   limit: number,
+  accountIds?: readonly string[],
 ): Promise<ScheduleRow[]> {
+  if (accountIds?.length === 0) return []
   const rows = await db
     .selectFrom('schedules')
     .selectAll()
     .where('status', '=', 'active')
     .where('next_run_at', 'is not', null)
     .where('next_run_at', '<=', before)
+    .$if(accountIds !== undefined, (b) => b.where('account_id', 'in', [...accountIds!]))
     .orderBy('next_run_at')
     .limit(limit)
     .execute()

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import {
   commonErrors,
@@ -10,6 +11,8 @@ import {
   toPage,
   type App,
 } from '../http/types.js'
+import { AppError } from '../platform/errors.js'
+import { principalOf } from '../users/index.js'
 import type { SchedulesService } from './schedules.service.js'
 import {
   createScheduleBody,
@@ -19,12 +22,28 @@ import {
   updateScheduleBody,
   upcomingQuery,
   upcomingSchema,
+  type Schedule,
 } from './schedules.schemas.js'
+
+/** Who made a schedule through the API: the API key, or the signed-in user. */
+function createdBy(req: FastifyRequest): string {
+  const p = principalOf(req)
+  return p.keyId ? `api-key:${p.keyId}` : `user:${p.userId}`
+}
 
 const runCursor = z.object({ before: z.string().max(40) })
 const conflict = { 409: problemSchema }
 
 export function schedulesRoutes(schedules: SchedulesService) {
+  /** A schedule of an account the caller may not see does not exist, to them. */
+  async function visible(req: FastifyRequest, id: string): Promise<Schedule> {
+    const schedule = await schedules.get(id)
+    if (!principalOf(req).canAccessAccount(schedule.accountId)) {
+      throw new AppError('SCHEDULE_NOT_FOUND', `No schedule has the id ${id}`)
+    }
+    return schedule
+  }
+
   return async function register(app: App): Promise<void> {
     const tags = ['schedules']
 
@@ -45,6 +64,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
           limit: limit + 1,
           before: decodeCursor(cursor),
           status,
+          accountIds: principalOf(req).accountIds,
         })
         return toPage(rows, limit)
       },
@@ -61,7 +81,9 @@ export function schedulesRoutes(schedules: SchedulesService) {
           response: { 200: upcomingSchema, ...commonErrors },
         },
       },
-      async (req) => ({ items: await schedules.upcoming(req.query) }),
+      async (req) => ({
+        items: await schedules.upcoming({ ...req.query, accountIds: principalOf(req).accountIds }),
+      }),
     )
 
     app.post(
@@ -76,9 +98,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
         },
       },
       async (req, reply) =>
-        reply
-          .code(201)
-          .send(await schedules.create(req.body, { createdBy: `api-key:${req.principal?.keyId}` })),
+        reply.code(201).send(await schedules.create(req.body, { createdBy: createdBy(req) })),
     )
 
     app.get(
@@ -92,7 +112,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
           response: { 200: scheduleSchema, ...commonErrors },
         },
       },
-      async (req) => schedules.get(req.params.id),
+      async (req) => visible(req, req.params.id),
     )
 
     app.patch(
@@ -107,7 +127,10 @@ export function schedulesRoutes(schedules: SchedulesService) {
           response: { 200: scheduleSchema, 422: problemSchema, ...commonErrors },
         },
       },
-      async (req) => schedules.update(req.params.id, req.body),
+      async (req) => {
+        await visible(req, req.params.id)
+        return schedules.update(req.params.id, req.body)
+      },
     )
 
     app.delete(
@@ -122,6 +145,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
         },
       },
       async (req, reply) => {
+        await visible(req, req.params.id)
         await schedules.remove(req.params.id)
         return reply.code(204).send(null)
       },
@@ -142,7 +166,10 @@ export function schedulesRoutes(schedules: SchedulesService) {
             response: { 200: scheduleSchema, ...conflict, ...commonErrors },
           },
         },
-        async (req) => schedules[name](req.params.id),
+        async (req) => {
+          await visible(req, req.params.id)
+          return schedules[name](req.params.id)
+        },
       )
     }
 
@@ -164,6 +191,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
       async (req) => {
         const { limit, cursor } = req.query
         const before = decodeKeyCursor(cursor, runCursor)?.before
+        await visible(req, req.params.id)
         const rows = await schedules.runs(req.params.id, { limit: limit + 1, before })
         const items = rows.slice(0, limit)
         const last = items[items.length - 1]

@@ -285,7 +285,13 @@ export class SchedulesService {
     return row
   }
 
-  list(q: { limit: number; before?: string; status?: ScheduleStatus }): Promise<Schedule[]> {
+  list(q: {
+    limit: number
+    before?: string
+    status?: ScheduleStatus
+    /** Only these accounts' schedules (an agent's); default all. */
+    accountIds?: readonly string[]
+  }): Promise<Schedule[]> {
     return repo.listSchedules(this.deps.db, q)
   }
 
@@ -375,11 +381,17 @@ export class SchedulesService {
   async upcoming(q: {
     limit: number
     hours: number
+    accountIds?: readonly string[]
   }): Promise<Array<{ scheduleId: string; name: string; accountId: string; at: string }>> {
     const now = new Date()
     const horizon = new Date(now.getTime() + q.hours * 3600 * 1000)
     // The first `limit` runs all belong to the `limit` schedules that come due first.
-    const rows = await repo.upcomingSchedules(this.deps.db, horizon.toISOString(), q.limit)
+    const rows = await repo.upcomingSchedules(
+      this.deps.db,
+      horizon.toISOString(),
+      q.limit,
+      q.accountIds,
+    )
     const runs = rows.flatMap((s) => {
       const first = new Date(s.nextRunAt!)
       const times =

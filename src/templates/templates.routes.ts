@@ -115,8 +115,8 @@ export function templatesRoutes(templates: TemplatesService) {
     app.post(
       '/templates/:id/preview',
       {
-        // Renders only: nothing is sent or stored.
-        config: { minRole: 'viewer' },
+        // Renders only: nothing is sent or stored, so a read-only key may call it.
+        config: { minRole: 'viewer', scope: 'read' },
         schema: {
           tags,
           summary:

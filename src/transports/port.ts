@@ -217,6 +217,11 @@ export interface InboundMessage {
   timestamp: string
   /** The name the contact gave themselves, when the provider tells. */
   profileName?: string
+  /**
+   * Set when the message was written in a group chat: the group's id on the provider, and
+   * whether the message mentions the account (an @mention, or a reply to its message).
+   */
+  group?: { id: string; mentionsAccount: boolean }
 }
 
 export const receiptStatuses = ['sent', 'delivered', 'read', 'failed'] as const

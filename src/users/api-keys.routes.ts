@@ -1,41 +1,30 @@
 import { z } from 'zod'
 import { commonErrors, idParams, type App } from '../http/types.js'
-import { AppError } from '../platform/errors.js'
 import type { ApiKeysService } from './api-keys.service.js'
-import { atLeast, roles } from './roles.js'
-
-const apiKeySchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    prefix: z.string().meta({ description: 'The first characters of the key, to tell keys apart' }),
-    role: z.enum(roles),
-    createdAt: z.string(),
-    lastUsedAt: z.string().nullable(),
-    revokedAt: z.string().nullable(),
-  })
-  .meta({ id: 'ApiKey' })
+import { principalOf } from './principal.js'
+import { apiKeySchema, createApiKeyBody } from './users.schemas.js'
 
 export function apiKeysRoutes(keys: ApiKeysService) {
   return async function register(app: App): Promise<void> {
     const tags = ['team']
-    const config = { minRole: 'admin' } as const
 
     app.get(
       '/api-keys',
       {
-        config,
+        config: { minRole: 'viewer' },
         schema: {
           tags,
           summary: 'List API keys (by prefix; values are never shown again)',
+          description: "Your own keys; admins see everyone's (or one user's with `userId`).",
+          querystring: z.object({ userId: z.string().min(1).max(64).optional() }),
           response: {
             200: z.object({ items: z.array(apiKeySchema), nextCursor: z.null() }),
             ...commonErrors,
           },
         },
       },
-      async () => ({
-        items: (await keys.list()) as z.infer<typeof apiKeySchema>[],
+      async (req) => ({
+        items: await keys.list(principalOf(req), { userId: req.query.userId }),
         nextCursor: null,
       }),
     )
@@ -43,42 +32,36 @@ export function apiKeysRoutes(keys: ApiKeysService) {
     app.post(
       '/api-keys',
       {
-        config,
+        // Anyone signed in makes keys for themselves; a key makes keys only with the admin scope.
+        config: { minRole: 'viewer', scope: 'admin' },
         schema: {
           tags,
-          summary: 'Create an API key; its value is in this answer only',
-          body: z.object({
-            name: z.string().trim().min(1, 'must not be empty').max(100),
-            role: z.enum(roles).default('owner'),
-          }),
+          summary: 'Create an API key for yourself; its value is in this answer only',
+          description:
+            "The key acts for the caller, with a role no higher than the caller's and scopes (`read`: GET routes, `write`: changes, `admin`: admin routes) no wider than that role allows.",
+          body: createApiKeyBody,
           response: { 201: apiKeySchema.extend({ key: z.string() }), ...commonErrors },
         },
       },
       async (req, reply) => {
-        if (!req.principal || !atLeast(req.principal.role, req.body.role)) {
-          throw new AppError(
-            'FORBIDDEN',
-            `An ${req.principal?.role ?? 'anonymous'} key cannot create ${req.body.role} keys`,
-          )
-        }
-        const { record, key } = await keys.create(req.body.name, req.body.role)
-        return reply.code(201).send({ ...(record as z.infer<typeof apiKeySchema>), key })
+        const { record, key } = await keys.createFor(principalOf(req), req.body)
+        return reply.code(201).send({ ...record, key })
       },
     )
 
     app.delete(
       '/api-keys/:id',
       {
-        config,
+        config: { minRole: 'viewer', scope: 'admin' },
         schema: {
           tags,
-          summary: 'Revoke an API key',
+          summary: 'Revoke an API key (yours; admins: anyone’s up to their role)',
           params: idParams,
           response: { 204: z.null(), ...commonErrors },
         },
       },
       async (req, reply) => {
-        await keys.revoke(req.params.id)
+        await keys.revoke(principalOf(req), req.params.id)
         return reply.code(204).send(null)
       },
     )

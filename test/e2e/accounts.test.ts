@@ -4,7 +4,13 @@
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, startLindaProcess, type RunningLinda } from '../helpers/e2e.js'
+import {
+  launchChromium,
+  saveScreenshot,
+  setUpOwnerInBrowser,
+  startLindaProcess,
+  type RunningLinda,
+} from '../helpers/e2e.js'
 
 let linda: RunningLinda | undefined
 let browser: Browser | undefined
@@ -28,12 +34,10 @@ describe('dashboard accounts', () => {
   }, 30_000)
 
   it('adds a sandbox account, disconnects and connects it, and deletes it', async () => {
-    if (!page) throw new Error('the browser did not start')
+    if (!page || !linda) throw new Error('the browser did not start')
     page.setDefaultTimeout(15_000)
 
-    await page.goto(`${baseUrl}/`)
-    await page.getByLabel('API key', { exact: true }).fill(apiKey)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await setUpOwnerInBrowser(page, linda)
 
     const accounts = page.getByRole('navigation', { name: 'Accounts' })
     await accounts.getByRole('button', { name: 'Add account' }).click()
@@ -62,6 +66,7 @@ describe('dashboard accounts', () => {
     await page.getByRole('button', { name: 'Delete', exact: true }).click()
     const confirm = page.getByRole('alertdialog', { name: 'Delete Support?' })
     await confirm.getByLabel('Also delete its messages and conversations').check()
+    await saveScreenshot(page, 'accounts-delete-confirmation')
     await confirm.getByRole('button', { name: 'Delete account' }).click()
 
     await listed.waitFor({ state: 'detached' })

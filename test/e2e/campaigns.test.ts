@@ -5,7 +5,13 @@
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, startLindaProcess, type RunningLinda } from '../helpers/e2e.js'
+import {
+  launchChromium,
+  seriousA11yViolations,
+  setUpOwnerInBrowser,
+  startLindaProcess,
+  type RunningLinda,
+} from '../helpers/e2e.js'
 
 let linda: RunningLinda | undefined
 let browser: Browser | undefined
@@ -15,7 +21,9 @@ describe('dashboard campaigns and schedules', () => {
   beforeAll(async () => {
     linda = await startLindaProcess()
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    // A context of its own: axe-core checks pages made from one.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    page = await context.newPage()
   }, 180_000)
 
   afterAll(async () => {
@@ -26,9 +34,7 @@ describe('dashboard campaigns and schedules', () => {
   it('estimates and starts a campaign, then shows a schedule and pauses it', async () => {
     if (!page || !linda) throw new Error('the browser did not start')
     page.setDefaultTimeout(15_000)
-    await page.goto(`${linda.baseUrl}/`)
-    await page.getByLabel('API key', { exact: true }).fill(linda.apiKey)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await setUpOwnerInBrowser(page, linda)
 
     await page
       .getByRole('navigation', { name: 'Sections' })
@@ -55,6 +61,7 @@ describe('dashboard campaigns and schedules', () => {
     const bar = campaign.getByRole('progressbar', { name: 'Launch: progress' })
     await expect(bar.getAttribute('value')).resolves.toBe('100')
     await campaign.getByRole('button', { name: 'Download report (CSV)' }).waitFor()
+    expect(await seriousA11yViolations(page)).toEqual([])
 
     const created = await fetch(`${linda.baseUrl}/api/v1/schedules`, {
       method: 'POST',
@@ -86,5 +93,6 @@ describe('dashboard campaigns and schedules', () => {
     await page.getByRole('button', { name: 'Pause Morning note' }).click()
     await page.getByRole('button', { name: 'Resume Morning note' }).click()
     await page.getByRole('button', { name: 'Pause Morning note' }).waitFor()
+    expect(await seriousA11yViolations(page)).toEqual([])
   }, 90_000)
 })

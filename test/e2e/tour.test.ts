@@ -1,24 +1,26 @@
 /**
- * The one-minute tour, end to end: start Linda as a user would, sign in to the dashboard with the
- * bootstrap key, open the sandbox account, say "hi" from the phone simulator and watch the
- * greeting rule's reply arrive and turn blue.
+ * The one-minute tour, end to end: start Linda as a user would, open the setup link it prints
+ * and create the owner, open the sandbox account, say "hi" from the phone simulator and watch
+ * the greeting rule's reply arrive and turn blue.
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, startLindaProcess, type RunningLinda } from '../helpers/e2e.js'
+import {
+  launchChromium,
+  saveScreenshot,
+  setUpOwnerInBrowser,
+  startLindaProcess,
+  type RunningLinda,
+} from '../helpers/e2e.js'
 
 let linda: RunningLinda | undefined
 let browser: Browser | undefined
 let page: Page | undefined
-let baseUrl = ''
-let apiKey = ''
 
 describe('dashboard tour', () => {
   beforeAll(async () => {
     // The e2e global setup has built the dashboard and checked that Chromium launches.
     linda = await startLindaProcess()
-    baseUrl = linda.baseUrl
-    apiKey = linda.apiKey
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   }, 180_000)
@@ -28,20 +30,11 @@ describe('dashboard tour', () => {
     await linda?.stop()
   }, 30_000)
 
-  it('signs in, says hi from the simulator and sees the greeting read', async () => {
-    if (!page) throw new Error('the browser did not start')
+  it('sets up the owner, says hi from the simulator and sees the greeting read', async () => {
+    if (!page || !linda) throw new Error('the browser did not start')
     page.setDefaultTimeout(15_000)
 
-    await page.goto(`${baseUrl}/`)
-
-    // A wrong key is refused with a clear message.
-    await page.getByLabel('API key', { exact: true }).fill('linda_not_a_real_key')
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByText('That key was not accepted.').waitFor()
-
-    // The right key opens the dashboard.
-    await page.getByLabel('API key', { exact: true }).fill(apiKey)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await setUpOwnerInBrowser(page, linda)
     const accounts = page.getByRole('navigation', { name: 'Accounts' })
     await accounts.getByRole('link', { name: /^Sandbox\b/ }).click()
     await page.getByRole('heading', { level: 1, name: 'Sandbox' }).waitFor()
@@ -72,5 +65,6 @@ describe('dashboard tour', () => {
       .locator('[data-testid="message"]')
       .evaluateAll((bubbles) => bubbles.map((bubble) => bubble.getAttribute('data-direction')))
     expect(directions.indexOf('in')).toBeLessThan(directions.lastIndexOf('out'))
+    await saveScreenshot(page, 'tour-sandbox-conversation')
   }, 90_000)
 })

@@ -114,6 +114,9 @@ export interface TestLinda {
   stop(): Promise<void>
 }
 
+/** The signature of `TestLinda.request`, for requests made as someone else. */
+export type Requester = TestLinda['request']
+
 /** Generous defaults for polling an eventual outcome; never a fixed sleep. */
 export const waitOptions: { timeout: number; interval: number } = { timeout: 15_000, interval: 20 }
 
@@ -345,6 +348,10 @@ export async function tableCounts(t: TestLinda): Promise<Record<string, number>>
     'api_keys',
     'rules',
     'instance_settings',
+    'users',
+    'user_accounts',
+    'sessions',
+    'user_links',
   ] as const
   const counts: Record<string, number> = {}
   for (const table of tables) {
@@ -429,4 +436,148 @@ export async function connectCloudAccount(
     if (got.json.state !== 'connected') throw new Error(`the cloud account is ${got.json.state}`)
   })
   return { account, base }
+}
+
+// ---- people, sessions and keys ----
+
+/** A password that passes the strength rule. */
+export const testPassword = 'correct horse battery staple'
+
+/** A signed-in person: their user, the session cookie and CSRF token, and a requester. */
+export interface TestSession {
+  user: { id: string; email: string; role: string; name: string; accountIds: string[] }
+  email: string
+  password: string
+  /** `linda_session=…`, to send as the Cookie header. */
+  cookie: string
+  csrfToken: string
+  /** Calls the API with the session cookie (and the CSRF token on unsafe methods), no key. */
+  request: Requester
+}
+
+/** The `name=value` of the session cookie in a response's set-cookie header. */
+export function sessionCookieOf(headers: TestResponse<unknown>['headers']): string {
+  const raw = headers['set-cookie']
+  const all = Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)]
+  const found = all.find((c) => c.startsWith('linda_session=') && !c.startsWith('linda_session=;'))
+  if (!found) throw new Error(`no session cookie in ${JSON.stringify(all)}`)
+  return found.split(';')[0]!
+}
+
+/** A requester that signs in with a session cookie instead of the owner key. */
+export function asSession(t: TestLinda, cookie: string, csrfToken: string): Requester {
+  return (method, url, body, headers = {}) =>
+    t.request(method, url, body, {
+      authorization: '',
+      cookie,
+      ...(method === 'GET' ? {} : { 'x-csrf-token': csrfToken }),
+      ...headers,
+    })
+}
+
+/** A requester that uses this API key. */
+export function asKey(t: TestLinda, key: string): Requester {
+  return (method, url, body, headers = {}) =>
+    t.request(method, url, body, { authorization: `Bearer ${key}`, ...headers })
+}
+
+/** The token of a one-time link's URL (`…/setup?token=…`). */
+export function tokenOfLink(url: string): string {
+  const token = new URL(url).searchParams.get('token')
+  if (!token) throw new Error(`no token in ${url}`)
+  return token
+}
+
+/** Uses a one-time link's token: sets the password (and the email and name) and signs in. */
+export async function completeLink(
+  t: TestLinda,
+  token: string,
+  input: { email?: string; name?: string; password?: string } = {},
+): Promise<TestSession> {
+  const password = input.password ?? testPassword
+  const res = await t.request<{ user: TestSession['user']; csrfToken: string }>(
+    'POST',
+    '/api/v1/auth/setup',
+    {
+      token,
+      password,
+      ...(input.email ? { email: input.email } : {}),
+      ...(input.name ? { name: input.name } : {}),
+    },
+    { authorization: '' },
+  )
+  if (res.status !== 200) throw new Error(`setup: ${res.status} ${res.body}`)
+  const cookie = sessionCookieOf(res.headers)
+  return {
+    user: res.json.user,
+    email: res.json.user.email,
+    password,
+    cookie,
+    csrfToken: res.json.csrfToken,
+    request: asSession(t, cookie, res.json.csrfToken),
+  }
+}
+
+/** Creates the first owner through the setup link of the first start, signed in. */
+export async function setUpOwner(
+  t: TestLinda,
+  email = `owner-${randomBytes(4).toString('hex')}@example.com`,
+): Promise<TestSession> {
+  const link = t.linda.ownerSetupLink
+  if (!link) throw new Error('this Linda has an owner already (no setup link)')
+  return completeLink(t, link.token, { email, name: 'Olivia Owner' })
+}
+
+/**
+ * A signed-in person of `role`, invited by the owner key (with `accountIds` for agents and
+ * viewers) and set up through their invite link.
+ */
+export async function signUp(
+  t: TestLinda,
+  role: 'owner' | 'admin' | 'agent' | 'viewer',
+  opts: { accountIds?: string[]; name?: string; email?: string } = {},
+): Promise<TestSession> {
+  const email = opts.email ?? `${role}-${randomBytes(4).toString('hex')}@example.com`
+  const res = await t.request<{ link: { url: string } }>('POST', '/api/v1/users', {
+    email,
+    name: opts.name ?? `Test ${role}`,
+    role,
+    ...(opts.accountIds ? { accountIds: opts.accountIds } : {}),
+  })
+  if (res.status !== 201) throw new Error(`invite ${role}: ${res.status} ${res.body}`)
+  return completeLink(t, tokenOfLink(res.json.link.url))
+}
+
+/** An API key for the session's user, with these scopes (default all its role allows). */
+export async function createKey(
+  session: TestSession,
+  body: { name?: string; scopes?: string[]; role?: string } = {},
+): Promise<{ id: string; key: string; scopes: string[]; role: string; prefix: string }> {
+  const res = await session.request<{
+    id: string
+    key: string
+    scopes: string[]
+    role: string
+    prefix: string
+  }>('POST', '/api/v1/api-keys', { name: body.name ?? 'test key', ...body })
+  if (res.status !== 201) throw new Error(`create key: ${res.status} ${res.body}`)
+  return res.json
+}
+
+/** Signs a person in again with their email and password (a new session). */
+export async function signIn(t: TestLinda, person: TestSession): Promise<TestSession> {
+  const res = await t.request<{ csrfToken: string }>(
+    'POST',
+    '/api/v1/auth/login',
+    { email: person.email, password: person.password },
+    { authorization: '' },
+  )
+  if (res.status !== 200) throw new Error(`sign in: ${res.status} ${res.body}`)
+  const cookie = sessionCookieOf(res.headers)
+  return {
+    ...person,
+    cookie,
+    csrfToken: res.json.csrfToken,
+    request: asSession(t, cookie, res.json.csrfToken),
+  }
 }

@@ -174,7 +174,7 @@ describe.each(testDialects())('bad input on %s', (dialect) => {
 
       const rule = await t.request<Problem>('POST', '/api/v1/rules', {
         name: 'Broken',
-        match: { type: 'regex', value: '' },
+        match: { type: 'fuzzy', value: '' },
         actions: [],
       })
       expect(pathsOf(expectProblem(rule, 400, 'VALIDATION_FAILED'))).toEqual(

@@ -251,7 +251,7 @@ describe.each(testDialects())('schedules on %s', (dialect) => {
     const stranger = virtualPhone()
     await contactWrites(t, stranger, '!remind in 1h hi')
     const [refused] = await waitForReplies(t, stranger, (r) => r.length === 1)
-    expect(refused!.text).toContain("Only this account's admins")
+    expect(refused!.text).toContain("Only this account's team")
   })
 
   it('refuses bad schedules, naming the field, and stores nothing', async () => {

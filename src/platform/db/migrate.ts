@@ -4,8 +4,10 @@ import * as accountLifecycle from './migrations/20261125000000_account_lifecycle
 import * as baileys from './migrations/20261125010000_baileys.js'
 import * as media from './migrations/20261125020000_media.js'
 import * as jobGroups from './migrations/20261125050000_job_groups.js'
+import * as bot from './migrations/20261125100000_bot.js'
 import * as flows from './migrations/20261125110000_flows.js'
 import * as templates from './migrations/20261125140000_templates.js'
+import * as users from './migrations/20261125150000_users.js'
 import * as campaigns from './migrations/20261125160000_campaigns.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
@@ -15,8 +17,10 @@ const migrations: Record<string, Migration> = {
   '20261125010000_baileys': baileys,
   '20261125020000_media': media,
   '20261125050000_job_groups': jobGroups,
+  '20261125100000_bot': bot,
   '20261125110000_flows': flows,
   '20261125140000_templates': templates,
+  '20261125150000_users': users,
   '20261125160000_campaigns': campaigns,
 }
 
@@ -26,6 +30,10 @@ function migrator(db: Kysely<unknown>): Migrator {
     provider: { getMigrations: () => Promise.resolve(migrations) },
     migrationTableName: 'linda_migrations',
     migrationLockTableName: 'linda_migrations_lock',
+    // Migrations are independent of each other (each adds its own tables and columns), and
+    // work lands on main from parallel branches: one that sorts before an applied one still
+    // runs, instead of refusing the database.
+    allowUnorderedMigrations: true,
   })
 }
 

@@ -39,6 +39,8 @@ export interface ContactsTable {
   attributes: Json<Record<string, unknown>>
   opted_out: Flag
   opted_out_at: NullableTime
+  /** What opted the contact out: `keyword` (it wrote STOP…), `api`, … */
+  opted_out_source: string | null
   last_inbound_at: NullableTime
   last_outbound_at: NullableTime
   created_at: Time
@@ -51,6 +53,8 @@ export interface ConversationsTable {
   contact_id: string
   status: string
   bot_paused: Flag
+  /** Who the conversation is assigned to (a team member's id); null: nobody. */
+  assignee_id: string | null
   unread_count: ColumnType<number, number | undefined, number>
   last_message_at: Time
   last_inbound_at: NullableTime
@@ -109,6 +113,69 @@ export interface ApiKeysTable {
   created_at: Time
   last_used_at: NullableTime
   revoked_at: NullableTime
+  /** The user the key acts for; a key never exceeds its user's role. */
+  user_id: string | null
+  /** What the key may do on top of the role: `read`, `write`, `admin`. */
+  scopes: ColumnType<string[] | string, string | undefined, string>
+}
+
+/** A person who signs in, or the one service user that owns the keys of scripts. */
+export interface UsersTable {
+  id: string
+  kind: ColumnType<string, string | undefined, string>
+  /** Lower-cased; null for the service user. */
+  email: string | null
+  name: string
+  role: string
+  availability: ColumnType<string, string | undefined, string>
+  /** argon2id (PHC string); null until the person has set a password. */
+  password_hash: string | null
+  password_changed_at: NullableTime
+  disabled_at: NullableTime
+  last_sign_in_at: NullableTime
+  created_at: Time
+  updated_at: Time
+}
+
+/** The accounts an agent or viewer may see and act on. */
+export interface UserAccountsTable {
+  user_id: string
+  account_id: string
+}
+
+/** A signed-in browser: the cookie holds the token, the row only its SHA-256. */
+export interface SessionsTable {
+  id: string
+  user_id: string
+  token_hash: string
+  created_at: Time
+  last_seen_at: Time
+  /** The absolute end of the session, whatever its activity. */
+  expires_at: Time
+  revoked_at: NullableTime
+  ip: string | null
+  user_agent: string | null
+}
+
+/** A one-time link (setup, invite, password reset); the row holds the token's SHA-256. */
+export interface UserLinksTable {
+  id: string
+  token_hash: string
+  kind: string
+  user_id: string | null
+  /** The role a `setup` link creates its user with. */
+  role: string | null
+  created_at: Time
+  expires_at: Time
+  used_at: NullableTime
+}
+
+/** Failed sign-ins per email address and per client address, for the lockout. */
+export interface LoginThrottleTable {
+  key: string
+  failures: number
+  last_failure_at: Time
+  locked_until: NullableTime
 }
 
 export interface RulesTable {
@@ -117,10 +184,35 @@ export interface RulesTable {
   name: string
   match: Json<Record<string, unknown>>
   actions: Json<Record<string, unknown>[]>
+  /** When the rule may fire besides its match (language, hours, tags…). */
+  conditions: ColumnType<Record<string, unknown> | string, string | undefined, string>
   priority: number
   enabled: Flag
+  /** Seconds before the rule fires again for the same contact; 0: no cooldown. */
+  cooldown_seconds: ColumnType<number, number | undefined, number>
   created_at: Time
   updated_at: Time
+}
+
+/** The bot's settings: `scope` is `instance` or an account id; `settings` the keys set there. */
+export interface BotSettingsTable {
+  scope: string
+  settings: Json<Record<string, unknown>>
+  updated_at: Time
+}
+
+/** When a rule last fired for a contact (its per-contact cooldown). */
+export interface BotRuleFiresTable {
+  rule_id: string
+  contact_id: string
+  fired_at: Time
+}
+
+/** Automatic replies in a conversation since `window_start` (the loop guard's minute). */
+export interface BotReplyWindowsTable {
+  conversation_id: string
+  window_start: Time
+  replies: number
 }
 
 export interface InstanceSettingsTable {
@@ -312,7 +404,15 @@ export interface Database {
   messages: MessagesTable
   jobs: JobsTable
   api_keys: ApiKeysTable
+  users: UsersTable
+  user_accounts: UserAccountsTable
+  sessions: SessionsTable
+  user_links: UserLinksTable
+  login_throttle: LoginThrottleTable
   rules: RulesTable
+  bot_settings: BotSettingsTable
+  bot_rule_fires: BotRuleFiresTable
+  bot_reply_windows: BotReplyWindowsTable
   instance_settings: InstanceSettingsTable
   media: MediaTable
   baileys_auth: BaileysAuthTable

@@ -25,6 +25,8 @@ export interface SandboxInbound {
   text: string
   /** The message's id on the simulated network; generated when absent. */
   id?: string
+  /** Written in this group chat (simulated), mentioning the account or not. */
+  group?: { id: string; mentionsAccount: boolean }
 }
 
 /**
@@ -68,6 +70,7 @@ export class SandboxTransport implements Transport {
       type: 'text',
       text: input.text,
       timestamp: new Date().toISOString(),
+      ...(input.group ? { group: input.group } : {}),
     }
     return this.listener.inbound(message)
   }

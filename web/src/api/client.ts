@@ -1,34 +1,57 @@
 import type {
   Account,
   AccountChange,
+  ApiKey,
   Campaign,
   CampaignDryRun,
   CampaignInput,
   Schedule,
   UpcomingRun,
   CreateAccountInput,
+  CreatedApiKey,
   InboundResult,
+  InviteInput,
+  LinkInfo,
+  Me,
   Message,
+  OneTimeLink,
   Page,
   Pairing,
   Problem,
+  Scope,
+  SignedIn,
+  User,
+  UserChange,
 } from './types'
 
 /** An error answered by the Linda API (or a failure to reach it at all, with status 0). */
 export class ApiError extends Error {
   readonly status: number
   readonly problem: Problem | null
+  /** Seconds to wait before trying again, when the API said so (429). */
+  readonly retryAfter: number | null
 
-  constructor(status: number, message: string, problem: Problem | null = null) {
+  constructor(
+    status: number,
+    message: string,
+    problem: Problem | null = null,
+    retryAfter: number | null = null,
+  ) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.problem = problem
+    this.retryAfter = retryAfter
   }
 }
 
 export function isUnauthorized(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401
+}
+
+/** The `code` of the problem behind an error, if the API answered one. */
+export function errorCode(error: unknown): string | undefined {
+  return error instanceof ApiError ? (error.problem?.code ?? undefined) : undefined
 }
 
 /**
@@ -53,8 +76,9 @@ export function describeError(error: unknown): string {
 }
 
 export type ApiClientOptions = {
-  apiKey: string
-  /** Called when the API rejects the key, after the request has failed. */
+  /** The session's CSRF token, sent on every request that changes something. */
+  csrfToken?: string | null
+  /** Called when the API says the session has ended, after the request has failed. */
   onUnauthorized?: () => void
 }
 
@@ -71,16 +95,21 @@ export type InboundMessage = {
 
 export type ApiClient = ReturnType<typeof createApiClient>
 
-export function createApiClient({ apiKey, onUnauthorized }: ApiClientOptions) {
+/**
+ * The dashboard's API client. It signs in with the session cookie (the browser sends it;
+ * scripts can't read it) and sends the session's CSRF token on unsafe methods.
+ */
+export function createApiClient({ csrfToken, onUnauthorized }: ApiClientOptions = {}) {
   async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
     const headers = new Headers(init.headers)
-    headers.set('Authorization', `Bearer ${apiKey}`)
     headers.set('Accept', 'application/json, application/problem+json')
     if (init.body !== undefined) headers.set('Content-Type', 'application/json')
+    const method = (init.method ?? 'GET').toUpperCase()
+    if (csrfToken && method !== 'GET' && method !== 'HEAD') headers.set('X-CSRF-Token', csrfToken)
 
     let response: Response
     try {
-      response = await fetch(path, { ...init, headers })
+      response = await fetch(path, { ...init, headers, credentials: 'same-origin' })
     } catch {
       throw new ApiError(0, 'Linda could not be reached. Check that the server is running.')
     }
@@ -90,7 +119,8 @@ export function createApiClient({ apiKey, onUnauthorized }: ApiClientOptions) {
       if (response.status === 401) onUnauthorized?.()
       const message =
         problem?.detail ?? problem?.title ?? `Request failed (${String(response.status)}).`
-      throw new ApiError(response.status, message, problem)
+      const retryAfter = Number(response.headers.get('retry-after'))
+      throw new ApiError(response.status, message, problem, retryAfter > 0 ? retryAfter : null)
     }
 
     if (response.status === 204) return undefined as T
@@ -98,8 +128,72 @@ export function createApiClient({ apiKey, onUnauthorized }: ApiClientOptions) {
   }
 
   const account = (id: string) => `/api/v1/accounts/${encodeURIComponent(id)}`
+  const user = (id: string) => `/api/v1/users/${encodeURIComponent(id)}`
+  const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) })
 
   return {
+    me(signal?: AbortSignal) {
+      return request<Me>('/api/v1/auth/me', { signal })
+    },
+
+    login(email: string, password: string) {
+      return request<SignedIn>('/api/v1/auth/login', post({ email, password }))
+    },
+
+    logout() {
+      return request<undefined>('/api/v1/auth/logout', { method: 'POST' })
+    },
+
+    logoutEverywhere() {
+      return request<{ revoked: number }>('/api/v1/auth/logout-all', { method: 'POST' })
+    },
+
+    checkLink(token: string) {
+      return request<LinkInfo>('/api/v1/auth/setup/check', post({ token }))
+    },
+
+    completeLink(input: { token: string; email?: string; name?: string; password: string }) {
+      return request<SignedIn>('/api/v1/auth/setup', post(input))
+    },
+
+    listUsers(signal?: AbortSignal) {
+      return request<Page<User>>('/api/v1/users?limit=200', { signal })
+    },
+
+    inviteUser(input: InviteInput) {
+      return request<{ user: User; link: OneTimeLink }>('/api/v1/users', post(input))
+    },
+
+    updateUser(id: string, change: UserChange) {
+      return request<User>(user(id), { method: 'PATCH', body: JSON.stringify(change) })
+    },
+
+    disableUser(id: string) {
+      return request<User>(`${user(id)}/disable`, { method: 'POST' })
+    },
+
+    enableUser(id: string) {
+      return request<User>(`${user(id)}/enable`, { method: 'POST' })
+    },
+
+    userLink(id: string) {
+      return request<OneTimeLink>(`${user(id)}/link`, { method: 'POST' })
+    },
+
+    listApiKeys(signal?: AbortSignal) {
+      return request<{ items: ApiKey[] }>('/api/v1/api-keys', { signal })
+    },
+
+    createApiKey(input: { name: string; scopes: Scope[] }) {
+      return request<CreatedApiKey>('/api/v1/api-keys', post(input))
+    },
+
+    revokeApiKey(id: string) {
+      return request<undefined>(`/api/v1/api-keys/${encodeURIComponent(id)}`, {
+        method: 'DELETE',
+      })
+    },
+
     listAccounts(signal?: AbortSignal) {
       return request<Page<Account>>('/api/v1/accounts', { signal })
     },
@@ -165,10 +259,10 @@ export function createApiClient({ apiKey, onUnauthorized }: ApiClientOptions) {
       })
     },
 
-    /** The campaign's CSV report, fetched with the key (a plain link could not send it). */
+    /** The campaign's CSV report (with the session cookie), to save as a file. */
     async campaignReport(id: string): Promise<Blob> {
       const response = await fetch(`/api/v1/campaigns/${encodeURIComponent(id)}/report.csv`, {
-        headers: { Authorization: `Bearer ${apiKey}` },
+        credentials: 'same-origin',
       })
       if (!response.ok) {
         const problem = await readProblem(response)

@@ -1,4 +1,7 @@
 export const queryKeys = {
+  me: ['me'] as const,
+  users: ['users'] as const,
+  apiKeys: ['api-keys'] as const,
   accounts: ['accounts'] as const,
   pairing: (accountId: string) => ['pairing', accountId] as const,
   allMessages: ['messages'] as const,

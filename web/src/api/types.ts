@@ -208,6 +208,85 @@ export type Problem = {
   type?: string
   title?: string
   status?: number
+  code?: string
   detail?: string
   errors?: { path: string; message: string }[]
 }
+
+export const roles = ['owner', 'admin', 'agent', 'viewer'] as const
+export type Role = (typeof roles)[number]
+
+export const scopes = ['read', 'write', 'admin'] as const
+export type Scope = (typeof scopes)[number]
+
+export type Availability = 'online' | 'away' | 'offline'
+
+export type User = {
+  id: string
+  kind: 'person' | 'service'
+  email: string | null
+  name: string
+  role: Role
+  availability: Availability
+  status: 'invited' | 'active' | 'disabled'
+  accountIds: string[]
+  lastSignInAt: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+/** Who is signed in, and the CSRF token to send on every change. */
+export type Me = {
+  user: User
+  via: 'session' | 'apiKey'
+  role: Role
+  scopes: Scope[]
+  csrfToken: string | null
+}
+
+export type SignedIn = {
+  user: User
+  csrfToken: string
+  expiresAt: string
+}
+
+export type OneTimeLink = {
+  url: string
+  kind: 'setup' | 'invite' | 'reset'
+  expiresAt: string
+}
+
+export type LinkInfo = {
+  kind: 'setup' | 'invite' | 'reset'
+  role: Role
+  email: string | null
+  name: string | null
+}
+
+export type UserChange = {
+  name?: string
+  role?: Role
+  availability?: Availability
+  accountIds?: string[]
+}
+
+export type InviteInput = {
+  email: string
+  name: string
+  role: Role
+  accountIds?: string[]
+}
+
+export type ApiKey = {
+  id: string
+  name: string
+  prefix: string
+  role: Role
+  scopes: Scope[]
+  userId: string
+  createdAt: string
+  lastUsedAt: string | null
+  revokedAt: string | null
+}
+
+export type CreatedApiKey = ApiKey & { key: string }

@@ -25,12 +25,16 @@ function parseEvent(raw: unknown): LindaEvent | null {
   }
 }
 
+/** The close code Linda uses when the session behind a connection has ended. */
+const CLOSE_UNAUTHORIZED = 4401
+
 /**
- * Keeps a WebSocket to Linda's event stream open while signed in, folding events into the query
- * cache. Reconnects with exponential backoff and refetches after each connect, since events may
- * have been missed while no socket was open.
+ * Keeps a WebSocket to Linda's event stream open while signed in (the session cookie goes
+ * with it), folding events into the query cache. Reconnects with exponential backoff and
+ * refetches after each connect, since events may have been missed while no socket was open.
+ * When Linda closes it because the session ended, calls `onUnauthorized` instead.
  */
-export function useEventStream(apiKey: string): StreamStatus {
+export function useEventStream(onUnauthorized: () => void): StreamStatus {
   const queryClient = useQueryClient()
   const [status, setStatus] = useState<StreamStatus>('connecting')
 
@@ -39,6 +43,8 @@ export function useEventStream(apiKey: string): StreamStatus {
   })
 
   // Events sent while no socket was open are lost, so catch up on every (re)connect.
+  const handleUnauthorized = useEffectEvent(() => onUnauthorized())
+
   const handleConnected = useEffectEvent(() => {
     void queryClient.invalidateQueries({ queryKey: queryKeys.accounts })
     void queryClient.invalidateQueries({ queryKey: queryKeys.allMessages })
@@ -51,7 +57,7 @@ export function useEventStream(apiKey: string): StreamStatus {
     let stopped = false
 
     function connect() {
-      socket = new WebSocket(eventsUrl(), ['linda.v1', `bearer.${apiKey}`])
+      socket = new WebSocket(eventsUrl(), ['linda.v1'])
 
       socket.addEventListener('open', () => {
         handleConnected()
@@ -64,9 +70,13 @@ export function useEventStream(apiKey: string): StreamStatus {
         if (event) handleEvent(event)
       })
 
-      socket.addEventListener('close', () => {
+      socket.addEventListener('close', (event: CloseEvent) => {
         socket = null
         if (stopped) return
+        if (event.code === CLOSE_UNAUTHORIZED) {
+          handleUnauthorized()
+          return
+        }
         setStatus('offline')
         const delay = Math.min(maxRetryMs, firstRetryMs * 2 ** attempt)
         attempt += 1
@@ -87,7 +97,7 @@ export function useEventStream(apiKey: string): StreamStatus {
       clearTimeout(retryTimer)
       socket?.close(1000, 'signed out')
     }
-  }, [apiKey])
+  }, [])
 
   return status
 }

@@ -1,50 +1,59 @@
+import { useMutation } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
 import type { MouseEvent } from 'react'
 import { AccountList, accountHref } from '../accounts/AccountList'
 import { AccountPage } from '../accounts/AccountPage'
 import { AddAccountDialog } from '../accounts/AddAccountDialog'
 import { useAccounts } from '../accounts/useAccounts'
-import { ApiClientProvider } from '../api/ApiClientContext'
+import { ApiClientProvider, useApiClient } from '../api/ApiClientContext'
 import { createApiClient, describeError } from '../api/client'
 import type { StreamStatus } from '../api/useEventStream'
 import { useEventStream } from '../api/useEventStream'
-import type { Account } from '../api/types'
+import type { Account, Me } from '../api/types'
 import type { SignOutReason } from '../auth/session'
 import { CampaignsPage } from '../campaigns/CampaignsPage'
 import { SchedulesPage } from '../schedules/SchedulesPage'
+import { ApiKeysPage } from '../team/ApiKeysPage'
+import { UsersPage } from '../team/UsersPage'
+import { roleLabels } from '../team/labels'
 import { Logo } from './Logo'
 import { useHashRoute } from './useHashRoute'
 
 export type DashboardProps = {
-  apiKey: string
+  me: Me
   onSignOut: (reason?: SignOutReason) => void
 }
 
-export function Dashboard({ apiKey, onSignOut }: DashboardProps) {
+export function Dashboard({ me, onSignOut }: DashboardProps) {
   const client = useMemo(
-    () => createApiClient({ apiKey, onUnauthorized: () => onSignOut('rejected') }),
-    [apiKey, onSignOut],
+    () => createApiClient({ csrfToken: me.csrfToken, onUnauthorized: () => onSignOut('rejected') }),
+    [me.csrfToken, onSignOut],
   )
 
   return (
     <ApiClientProvider client={client}>
-      <AppShell apiKey={apiKey} onSignOut={() => onSignOut('user')} />
+      <AppShell me={me} onSignOut={onSignOut} />
     </ApiClientProvider>
   )
 }
 
 type AppShellProps = {
-  apiKey: string
-  onSignOut: () => void
+  me: Me
+  onSignOut: (reason?: SignOutReason) => void
 }
 
-function AppShell({ apiKey, onSignOut }: AppShellProps) {
-  const streamStatus = useEventStream(apiKey)
+function AppShell({ me, onSignOut }: AppShellProps) {
+  const api = useApiClient()
+  const streamStatus = useEventStream(() => onSignOut('rejected'))
   const route = useHashRoute()
+  const isAdmin = me.role === 'owner' || me.role === 'admin'
+  const signOut = useMutation({
+    mutationFn: (everywhere: boolean) => (everywhere ? api.logoutEverywhere() : api.logout()),
+    onSettled: (_result, _error, everywhere) => onSignOut(everywhere ? 'everywhere' : 'user'),
+  })
   const accounts = useAccounts()
   const selectedId = route.page === 'account' ? route.accountId : null
   const selected = accounts.data?.items.find((account) => account.id === selectedId)
-  const section = route.page === 'campaigns' || route.page === 'schedules' ? route.page : null
   const [adding, setAdding] = useState(false)
   // Bumped to move focus to the content once a dialog that changed the page has gone.
   const [focusRequest, setFocusRequest] = useState(0)
@@ -74,7 +83,12 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
   }
 
   return (
-    <div className="shell" data-view={selectedId || section ? 'detail' : 'list'}>
+    <div
+      className="shell"
+      data-view={
+        selectedId || route.page === 'campaigns' || route.page === 'schedules' ? 'detail' : 'list'
+      }
+    >
       <a className="skip-link" href="#main" onClick={handleSkipToContent}>
         Skip to content
       </a>
@@ -84,17 +98,48 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
           <span>Linda</span>
         </a>
         <nav className="topnav" aria-label="Sections">
-          <a href="#/campaigns" aria-current={section === 'campaigns' ? 'page' : undefined}>
+          <a
+            href="#/"
+            aria-current={route.page === 'home' || route.page === 'account' ? 'page' : undefined}
+          >
+            Accounts
+          </a>
+          <a href="#/campaigns" aria-current={route.page === 'campaigns' ? 'page' : undefined}>
             Campaigns
           </a>
-          <a href="#/schedules" aria-current={section === 'schedules' ? 'page' : undefined}>
+          <a href="#/schedules" aria-current={route.page === 'schedules' ? 'page' : undefined}>
             Schedules
+          </a>
+          {isAdmin && (
+            <a href="#/users" aria-current={route.page === 'users' ? 'page' : undefined}>
+              Team
+            </a>
+          )}
+          <a href="#/api-keys" aria-current={route.page === 'api-keys' ? 'page' : undefined}>
+            API keys
           </a>
         </nav>
         <div className="topbar-actions">
           <StreamIndicator status={streamStatus} />
-          <button className="button button-quiet" type="button" onClick={onSignOut}>
+          <span className="whoami">
+            <span className="whoami-name">{me.user.name}</span>
+            <span className="whoami-role">{roleLabels[me.role]}</span>
+          </span>
+          <button
+            className="button button-quiet"
+            type="button"
+            disabled={signOut.isPending}
+            onClick={() => signOut.mutate(false)}
+          >
             Sign out
+          </button>
+          <button
+            className="button button-quiet"
+            type="button"
+            disabled={signOut.isPending}
+            onClick={() => signOut.mutate(true)}
+          >
+            Sign out everywhere
           </button>
         </div>
       </header>
@@ -104,13 +149,15 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
           <div className="sidebar-header">
             <h2 id="accounts-heading">Accounts</h2>
             {accounts.data && <span className="count">{accounts.data.items.length}</span>}
-            <button
-              className="button button-small sidebar-add"
-              type="button"
-              onClick={() => setAdding(true)}
-            >
-              <span aria-hidden="true">+</span> Add account
-            </button>
+            {isAdmin && (
+              <button
+                className="button button-small sidebar-add"
+                type="button"
+                onClick={() => setAdding(true)}
+              >
+                <span aria-hidden="true">+</span> Add account
+              </button>
+            )}
           </div>
           {accounts.isPending ? (
             <p className="sidebar-note">Loading accounts…</p>
@@ -129,10 +176,14 @@ function AppShell({ apiKey, onSignOut }: AppShellProps) {
         </nav>
 
         <main id="main" className="content" tabIndex={-1}>
-          {section === 'campaigns' ? (
+          {route.page === 'campaigns' ? (
             <CampaignsPage />
-          ) : section === 'schedules' ? (
+          ) : route.page === 'schedules' ? (
             <SchedulesPage />
+          ) : route.page === 'users' && isAdmin ? (
+            <UsersPage me={me} />
+          ) : route.page === 'api-keys' ? (
+            <ApiKeysPage me={me} />
           ) : selected ? (
             <AccountPage account={selected} onDeleted={handleDeleted} />
           ) : (

@@ -3,6 +3,8 @@ import { useSyncExternalStore } from 'react'
 export type Route =
   | { page: 'home' }
   | { page: 'account'; accountId: string }
+  | { page: 'users' }
+  | { page: 'api-keys' }
   | { page: 'campaigns' }
   | { page: 'schedules' }
 
@@ -18,6 +20,8 @@ function readHash(): string {
 export function parseRoute(hash: string): Route {
   if (hash === '#/campaigns') return { page: 'campaigns' }
   if (hash === '#/schedules') return { page: 'schedules' }
+  if (hash === '#/users') return { page: 'users' }
+  if (hash === '#/api-keys') return { page: 'api-keys' }
   const match = /^#\/accounts\/([^/]+)$/.exec(hash)
   if (match?.[1]) {
     try {
@@ -29,7 +33,7 @@ export function parseRoute(hash: string): Route {
   return { page: 'home' }
 }
 
-/** The dashboard's only routing: `#/accounts/<id>` selects an account; `#/campaigns`, `#/schedules`. */
+/** The dashboard's routing: `#/accounts/<id>` selects an account; `#/users`, `#/api-keys`, `#/campaigns`, `#/schedules`. */
 export function useHashRoute(): Route {
   return parseRoute(useSyncExternalStore(subscribe, readHash))
 }

@@ -1,46 +1,58 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { useMutation } from '@tanstack/react-query'
 import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
-import { createApiClient, describeError, isUnauthorized } from '../api/client'
-import { queryKeys } from '../api/queryKeys'
+import { ApiError, createApiClient, describeError, errorCode } from '../api/client'
+import type { SignedIn } from '../api/types'
 import { Logo } from '../app/Logo'
 import type { SignOutReason } from './session'
 
 export type SignInPageProps = {
   signedOutBecause: SignOutReason | null
-  onSignIn: (apiKey: string) => void
+  onSignIn: (signedIn: SignedIn) => void
+}
+
+const goodbyes: Record<SignOutReason, string> = {
+  user: 'You have signed out.',
+  everywhere: 'You have signed out on every device.',
+  rejected: 'Your session has ended. Sign in again to continue.',
+}
+
+function describeSignInError(error: unknown): string {
+  const code = errorCode(error)
+  if (code === 'LOGIN_FAILED') {
+    return error instanceof ApiError && error.message.includes('disabled')
+      ? error.message
+      : 'That email and password do not match.'
+  }
+  if (code === 'LOGIN_THROTTLED' && error instanceof ApiError) {
+    const seconds = error.retryAfter ?? 1
+    return `Too many failed attempts. Try again in ${String(seconds)} second${seconds === 1 ? '' : 's'}.`
+  }
+  return describeError(error)
 }
 
 export function SignInPage({ signedOutBecause, onSignIn }: SignInPageProps) {
-  const queryClient = useQueryClient()
-  const [apiKey, setApiKey] = useState('')
-  const [emptyKey, setEmptyKey] = useState(false)
-  const keyId = useId()
+  const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const [missing, setMissing] = useState<string | null>(null)
+  const emailId = useId()
+  const passwordId = useId()
   const errorId = useId()
 
   const signIn = useMutation({
-    mutationFn: (key: string) => createApiClient({ apiKey: key }).listAccounts(),
-    onSuccess: (accounts, key) => {
-      queryClient.setQueryData(queryKeys.accounts, accounts)
-      onSignIn(key)
-    },
+    mutationFn: () => createApiClient().login(email.trim(), password),
+    onSuccess: onSignIn,
   })
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
-    const key = apiKey.trim()
-    setEmptyKey(key === '')
-    if (key === '') return
-    signIn.mutate(key)
+    const empty = !email.trim() ? 'Enter your email.' : !password ? 'Enter your password.' : null
+    setMissing(empty)
+    if (empty) return
+    signIn.mutate()
   }
 
-  let error: string | null = null
-  if (emptyKey) error = 'Enter an API key.'
-  else if (signIn.isError) {
-    error = isUnauthorized(signIn.error)
-      ? 'That key was not accepted.'
-      : describeError(signIn.error)
-  }
+  const error = missing ?? (signIn.isError ? describeSignInError(signIn.error) : null)
 
   return (
     <main className="signin">
@@ -50,48 +62,55 @@ export function SignInPage({ signedOutBecause, onSignIn }: SignInPageProps) {
           <span>Linda</span>
         </div>
         <h1>Sign in to your dashboard</h1>
-        <p className="muted">Use an API key for this Linda server.</p>
 
-        {signedOutBecause === 'rejected' && (
+        {signedOutBecause && (
           <p className="notice" role="status">
-            Your API key stopped working. Sign in again to continue.
-          </p>
-        )}
-        {signedOutBecause === 'user' && (
-          <p className="notice" role="status">
-            You have signed out.
+            {goodbyes[signedOutBecause]}
           </p>
         )}
 
         <form className="signin-form" onSubmit={handleSubmit} noValidate>
           <div className="field">
-            <label htmlFor={keyId}>API key</label>
+            <label htmlFor={emailId}>Email</label>
             <input
-              id={keyId}
-              type="password"
-              name="apiKey"
-              autoComplete="current-password"
+              id={emailId}
+              type="email"
+              name="email"
+              autoComplete="username"
               spellCheck={false}
               autoFocus
-              value={apiKey}
-              onChange={(event) => setApiKey(event.target.value)}
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
               aria-invalid={error ? true : undefined}
               aria-describedby={error ? errorId : undefined}
             />
-            {error && (
-              <p id={errorId} className="field-error" role="alert">
-                {error}
-              </p>
-            )}
           </div>
+          <div className="field">
+            <label htmlFor={passwordId}>Password</label>
+            <input
+              id={passwordId}
+              type="password"
+              name="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? errorId : undefined}
+            />
+          </div>
+          {error && (
+            <p id={errorId} className="field-error" role="alert">
+              {error}
+            </p>
+          )}
           <button className="button button-primary" type="submit" disabled={signIn.isPending}>
-            {signIn.isPending ? 'Checking…' : 'Sign in'}
+            {signIn.isPending ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
 
         <p className="hint">
-          Linda prints a key on its first start, or uses <code>LINDA_BOOTSTRAP_API_KEY</code>. The
-          key stays in this browser tab until you sign out.
+          Forgot your password? Ask an admin for a reset link, or run{' '}
+          <code>linda user reset-password EMAIL</code> on the server.
         </p>
       </div>
     </main>
