@@ -6,6 +6,7 @@ import { benchAccounts } from './accounts.js'
 import { benchBotDispatcher } from './bot-dispatcher.js'
 import { benchBaileysSessions } from './baileys-sessions.js'
 import { benchAuth } from './auth.js'
+import { benchCampaigns, campaignBenchSizes } from './campaigns.js'
 import { benchCloudPipeline } from './cloud-pipeline.js'
 import { benchFlows } from './flows.js'
 import { benchContacts, type ContactsBenchResult } from './contacts.js'
@@ -37,6 +38,11 @@ const targets = {
   /** 80/s on each of 10 accounts: within 2 % of 800/s, never above 80 in any second. */
   senderLimitedRate: 800,
   senderLimitedDeviationPercent: 2,
+  campaignBuildSeconds: 5,
+  campaignMessagesPerSecond: 3000,
+  throttleDeviationPercent: 2,
+  scheduleTickMs: 10,
+  scheduleFireDelayMs: 1000,
 }
 
 const contactsCount = quick ? 100_000 : 1_000_000
@@ -118,6 +124,7 @@ const sender = await benchSender({
   limitedSeconds: quick ? 5 : 10,
   log,
 })
+const campaigns = await benchCampaigns({ ...campaignBenchSizes(quick), log })
 
 const rows: Array<[string, string, string, boolean]> = [
   [
@@ -226,6 +233,42 @@ rows.push(
     `≤ ${sender.limited.ratePerAccount}`,
     sender.limited.busiestSecond <= sender.limited.ratePerAccount,
   ],
+  [
+    `campaign build, ${campaigns.build.recipients} recipients`,
+    `${campaigns.build.seconds} s`,
+    `< ${targets.campaignBuildSeconds}`,
+    campaigns.build.seconds < targets.campaignBuildSeconds,
+  ],
+  [
+    `campaign dispatch, unthrottled (${campaigns.dispatch.messages})`,
+    `${campaigns.dispatch.messagesPerSecond} msg/s`,
+    `≥ ${targets.campaignMessagesPerSecond}`,
+    campaigns.dispatch.messagesPerSecond >= targets.campaignMessagesPerSecond,
+  ],
+  [
+    `campaign throttled at ${campaigns.throttled.settingPerMinute}/min`,
+    `${campaigns.throttled.measuredPerMinute}/min`,
+    `± ${targets.throttleDeviationPercent} %`,
+    campaigns.throttled.deviationPercent <= targets.throttleDeviationPercent,
+  ],
+  [
+    `scheduler tick, ${campaigns.schedules.active} active (idle p99)`,
+    `${campaigns.schedules.idleTickP99Ms} ms`,
+    `< ${targets.scheduleTickMs}`,
+    campaigns.schedules.idleTickP99Ms < targets.scheduleTickMs,
+  ],
+  [
+    `scheduler tick while runs come due (mean)`,
+    `${campaigns.schedules.busyTickMeanMs} ms`,
+    `< ${targets.scheduleTickMs}`,
+    campaigns.schedules.busyTickMeanMs < targets.scheduleTickMs,
+  ],
+  [
+    `schedule runs fired late (max of ${campaigns.schedules.runs})`,
+    `${campaigns.schedules.fireDelayMaxMs} ms`,
+    `< ${targets.scheduleFireDelayMs}`,
+    campaigns.schedules.fireDelayMaxMs < targets.scheduleFireDelayMs,
+  ],
 )
 
 const width = [44, 16, 10]
@@ -258,6 +301,7 @@ const result = {
   auth,
   contacts,
   sender,
+  campaigns,
 }
 mkdirSync('bench/results', { recursive: true })
 const file = `bench/results/linda-${result.at.replace(/[:.]/g, '-')}.json`

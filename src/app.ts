@@ -2,6 +2,12 @@ import { join } from 'node:path'
 import { AccountsService, accountsRoutes, cloudWebhookRoutes } from './accounts/index.js'
 import { BotService, botRoutes, greetingRule, rulesRoutes } from './bot/index.js'
 import { FlowsService, flowsRoutes, type CodeFlowInput } from './bot/flows/index.js'
+import {
+  CampaignsService,
+  campaignsRoutes,
+  ContactsTableAudience,
+  TextRenderer,
+} from './campaigns/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
 import {
   attributesRoutes,
@@ -25,6 +31,7 @@ import {
   sandboxRoutes,
   type SenderOptions,
 } from './messages/index.js'
+import { remindCommand, SchedulesService, schedulesRoutes } from './schedules/index.js'
 import { healthRoutes, Metrics } from './monitoring/index.js'
 import { migrateToLatest, nowIso, openDb, toJson, type DbHandle } from './platform/db/index.js'
 import { LocalEventBus, type EventBus } from './platform/events/index.js'
@@ -64,6 +71,8 @@ export interface AppOptions {
   concurrency?: { send?: number; process?: number }
   /** Sender timing (retry backoff, how often waiting sends look again), for tests. */
   sender?: SenderOptions
+  /** Scheduler tuning, for tests: tick interval, and how late a run counts as missed. */
+  schedules?: { tickMs?: number; missedAfterMs?: number }
   /** How WhatsApp Web sessions run; default each in a supervised worker, on Baileys' socket. */
   baileys?: BaileysOptions
 }
@@ -103,6 +112,8 @@ export interface Linda {
   templates: TemplatesService
   languages: LanguagesService
   contacts: ContactsService
+  campaigns: CampaignsService
+  schedules: SchedulesService
   apiKeys: ApiKeysService
   users: UsersService
   auth: AuthService
@@ -267,6 +278,29 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       return transport.checkNumbers ? (phones) => transport.checkNumbers!(phones) : undefined
     },
   })
+  const campaigns = new CampaignsService({
+    db: db.db,
+    queue,
+    events,
+    accounts,
+    sender: messages,
+    audience: new ContactsTableAudience(db.db),
+    renderer: new TextRenderer(),
+    logger: logger.child({ component: 'campaigns' }),
+    capabilities,
+  })
+  const schedules = new SchedulesService({
+    db: db.db,
+    dialect: db.dialect,
+    queue,
+    accounts,
+    campaigns,
+    sender: messages,
+    audience: new ContactsTableAudience(db.db),
+    renderer: new TextRenderer(),
+    logger: logger.child({ component: 'schedules' }),
+    ...options.schedules,
+  })
   const bot = new BotService({
     db: db.db,
     accounts,
@@ -277,6 +311,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     flowRegistry: { register: (definition) => flows.registerFlow(definition as CodeFlowInput) },
     webhooksAllowLoopback: config.webhooksAllowLoopback,
   })
+  // `!remind` for the team: a one-off schedule back to whoever asked.
+  bot.commands.add(remindCommand(schedules, accounts))
   // Plugins load before the routes, so that `GET /commands` lists theirs; one that fails
   // is logged and left out.
   await bot.plugins.loadDir(config.pluginsDir)
@@ -313,6 +349,11 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     concurrency: options.concurrency?.process ?? 8,
   })
   queue.work('flow.idle', (job) => flows.idle(job), { concurrency: 2 })
+  queue.work('campaign.build', (job, signal) => campaigns.build(job, signal), { concurrency: 2 })
+  queue.work('schedule.fire', (job) => schedules.fire(job), { concurrency: 8 })
+  queue.work('campaign.dispatch', (job, signal) => campaigns.dispatch(job, signal), {
+    concurrency: 8,
+  })
 
   const http = await buildHttpServer({
     logger,
@@ -347,6 +388,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
       contactsRoutes(contacts),
       attributesRoutes(contacts),
       segmentsRoutes(contacts),
+      campaignsRoutes(campaigns),
+      schedulesRoutes(schedules),
       apiKeysRoutes(apiKeys),
       eventsRoutes(events, auth),
     ],
@@ -375,6 +418,8 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     templates,
     languages,
     contacts,
+    campaigns,
+    schedules,
     apiKeys,
     users,
     auth,
@@ -382,15 +427,20 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     ownerSetupLink: boot.ownerSetupLink,
     async start() {
       await accounts.startAll()
+      await campaigns.attach()
       await queue.start()
       await sweep()
       sweeper = setInterval(() => void sweep(), 60 * 60_000)
       sweeper.unref()
+      schedules.start()
     },
     async stop() {
       clearInterval(sweeper)
       await http.close()
+      await schedules.stop()
+      campaigns.halt()
       await queue.stop(15_000)
+      await campaigns.detach()
       await accounts.stopAll()
       // Every session worker ended with its account; any left (a failed stop) end here.
       await supervisor?.close()

@@ -33,6 +33,8 @@ export const errorCatalogue = {
   LINK_INVALID: { status: 410, title: 'The link was used, has expired or never existed' },
   CONTACT_ATTRIBUTE_NOT_FOUND: { status: 404, title: 'Contact attribute not found' },
   SEGMENT_NOT_FOUND: { status: 404, title: 'Segment not found' },
+  CAMPAIGN_NOT_FOUND: { status: 404, title: 'Campaign not found' },
+  SCHEDULE_NOT_FOUND: { status: 404, title: 'Schedule not found' },
   ACCOUNT_NOT_SANDBOX: { status: 409, title: 'The account is not a sandbox account' },
   ACCOUNT_NOT_CONNECTED: { status: 409, title: 'The account is not connected' },
   ACCOUNT_PHONE_NUMBER_ID_TAKEN: {
@@ -51,6 +53,14 @@ export const errorCatalogue = {
   CONTACT_ATTRIBUTE_TAKEN: {
     status: 409,
     title: 'The contact attribute is already declared with another type',
+  },
+  CAMPAIGN_STATE_CONFLICT: {
+    status: 409,
+    title: 'The campaign cannot do this in its current status',
+  },
+  SCHEDULE_STATE_CONFLICT: {
+    status: 409,
+    title: 'The schedule cannot do this in its current status',
   },
   IDEMPOTENCY_CONFLICT: {
     status: 409,
@@ -83,6 +93,10 @@ export const errorCatalogue = {
     title: 'The template cannot be rendered with these values',
   },
   MESSAGE_HAS_NO_TEXT: { status: 422, title: 'The message has no text' },
+  AUDIENCE_NOT_SUPPORTED: {
+    status: 422,
+    title: 'This kind of audience cannot be resolved by this version',
+  },
   MEDIA_TOO_LARGE: { status: 413, title: 'The media is larger than WhatsApp allows for its type' },
   BODY_TOO_LARGE: { status: 413, title: 'The body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },

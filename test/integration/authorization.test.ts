@@ -176,6 +176,39 @@ const rules: Record<string, Rule> = {
   'POST /api/v1/templates/:id/preview': { minRole: 'viewer' },
   'GET /api/v1/messages/:id/translation': { minRole: 'agent' },
 
+  'GET /api/v1/campaigns': { minRole: 'viewer' },
+  'POST /api/v1/campaigns': { minRole: 'admin' },
+  'POST /api/v1/campaigns/dry-run': { minRole: 'admin' },
+  'GET /api/v1/campaigns/:id': { minRole: 'viewer' },
+  'POST /api/v1/campaigns/:id/start': { minRole: 'admin' },
+  'POST /api/v1/campaigns/:id/pause': { minRole: 'admin' },
+  'POST /api/v1/campaigns/:id/resume': { minRole: 'admin' },
+  'POST /api/v1/campaigns/:id/cancel': { minRole: 'admin' },
+  'GET /api/v1/campaigns/:id/recipients': { minRole: 'viewer' },
+  'GET /api/v1/campaigns/:id/report.csv': { minRole: 'viewer' },
+
+  'GET /api/v1/schedules': { minRole: 'viewer' },
+  'GET /api/v1/schedules/upcoming': { minRole: 'viewer' },
+  'POST /api/v1/schedules': {
+    minRole: 'agent',
+    account: (id) => ({
+      path: '/api/v1/schedules',
+      body: {
+        name: 'access check',
+        accountId: id,
+        target: { type: 'phone', phone: virtualPhone() },
+        message: { type: 'text', text: 'x' },
+        cron: '0 9 * * *',
+      },
+    }),
+  },
+  'GET /api/v1/schedules/:id': { minRole: 'viewer' },
+  'PATCH /api/v1/schedules/:id': { minRole: 'agent' },
+  'DELETE /api/v1/schedules/:id': { minRole: 'agent' },
+  'POST /api/v1/schedules/:id/pause': { minRole: 'agent' },
+  'POST /api/v1/schedules/:id/resume': { minRole: 'agent' },
+  'GET /api/v1/schedules/:id/runs': { minRole: 'viewer' },
+
   'GET /api/v1/events': { minRole: 'viewer' },
 }
 

@@ -10,6 +10,7 @@ import * as templates from './migrations/20261125140000_templates.js'
 import * as users from './migrations/20261125150000_users.js'
 import * as contacts from './migrations/20261125130000_contacts.js'
 import * as sender from './migrations/20261125120000_sender.js'
+import * as campaigns from './migrations/20261125160000_campaigns.js'
 
 /** Every migration, by name; names are timestamps so they sort in the order they apply. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '20261125150000_users': users,
   '20261125130000_contacts': contacts,
   '20261125120000_sender': sender,
+  '20261125160000_campaigns': campaigns,
 }
 
 function migrator(db: Kysely<unknown>): Migrator {

@@ -407,6 +407,79 @@ export interface AccountDailySendsTable {
   new_conversations: number
 }
 
+export interface CampaignsTable {
+  id: string
+  name: string
+  status: string
+  status_reason: string | null
+  spec: Json<Record<string, unknown>>
+  origin: ColumnType<string, string | undefined, string>
+  schedule_id: string | null
+  start_at: NullableTime
+  total: ColumnType<number, number | undefined, number>
+  excluded: Json<Record<string, number>>
+  created_at: Time
+  updated_at: Time
+  started_at: NullableTime
+  finished_at: NullableTime
+}
+
+/** One recipient of a campaign, stored when the campaign starts. */
+export interface CampaignRecipientsTable {
+  campaign_id: string
+  /** Its place in the audience, from 1: the recipient's id within the campaign. */
+  seq: number
+  contact_id: string | null
+  phone: string
+  account_id: string | null
+  language: string | null
+  timezone: string | null
+  vars: Json<Record<string, string>> | null
+  state: string
+  reason: string | null
+  message_id: string | null
+  not_before: Time
+  updated_at: Time
+  queued_at: NullableTime
+  sent_at: NullableTime
+  delivered_at: NullableTime
+  read_at: NullableTime
+  replied_at: NullableTime
+}
+
+export interface SchedulesTable {
+  id: string
+  name: string
+  account_id: string
+  target: Json<Record<string, unknown>>
+  message: Json<Record<string, unknown>>
+  kind: string
+  cron: string | null
+  at: string | null
+  timezone: string
+  missed_policy: string
+  status: string
+  next_run_at: NullableTime
+  last_run_at: NullableTime
+  runs: ColumnType<number, number | undefined, number>
+  created_by: string | null
+  created_at: Time
+  updated_at: Time
+}
+
+export interface ScheduleRunsTable {
+  id: string
+  schedule_id: string
+  scheduled_for: Time
+  status: string
+  detail: Json<Record<string, unknown>> | null
+  message_id: string | null
+  campaign_id: string | null
+  error: Json<{ code: string; message: string }> | null
+  created_at: Time
+  finished_at: NullableTime
+}
+
 export interface Database {
   accounts: AccountsTable
   contacts: ContactsTable
@@ -440,6 +513,10 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   account_sending: AccountSendingTable
   account_daily_sends: AccountDailySendsTable
+  campaigns: CampaignsTable
+  campaign_recipients: CampaignRecipientsTable
+  schedules: SchedulesTable
+  schedule_runs: ScheduleRunsTable
 }
 
 export type Db = Kysely<Database>

@@ -1,11 +1,31 @@
 import type { QueryClient } from '@tanstack/react-query'
 import { queryKeys } from './queryKeys'
-import type { Account, LindaEvent, Message, MessageStatus, Page, Pairing } from './types'
+import type { Account, Campaign, LindaEvent, Message, MessageStatus, Page, Pairing } from './types'
 
 /** Folds one event from the stream into the TanStack Query cache. */
 export function applyEvent(queryClient: QueryClient, event: LindaEvent): void {
   if (event.type === 'account.state') {
     storeAccount(queryClient, event.data)
+    return
+  }
+  if (event.type === 'campaign.progress') {
+    const { campaignId, status, statusReason, progress } = event.data
+    const cached = queryClient.getQueryData<Page<Campaign>>(queryKeys.campaigns)
+    if (cached && !cached.items.some((c) => c.id === campaignId)) {
+      // A campaign this list has not seen (made elsewhere): fetch the list again.
+      void queryClient.invalidateQueries({ queryKey: queryKeys.campaigns })
+      return
+    }
+    queryClient.setQueryData<Page<Campaign>>(queryKeys.campaigns, (page) =>
+      page
+        ? {
+            ...page,
+            items: page.items.map((c) =>
+              c.id === campaignId ? { ...c, status, statusReason, progress } : c,
+            ),
+          }
+        : page,
+    )
     return
   }
   if (event.type === 'account.pairing') {

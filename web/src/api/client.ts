@@ -2,6 +2,11 @@ import type {
   Account,
   AccountChange,
   ApiKey,
+  Campaign,
+  CampaignDryRun,
+  CampaignInput,
+  Schedule,
+  UpcomingRun,
   CreateAccountInput,
   CreatedApiKey,
   InboundResult,
@@ -230,6 +235,53 @@ export function createApiClient({ csrfToken, onUnauthorized }: ApiClientOptions 
       return request<InboundResult>(`/api/v1/sandbox/${encodeURIComponent(accountId)}/inbound`, {
         method: 'POST',
         body: JSON.stringify(message),
+      })
+    },
+
+    listCampaigns(signal?: AbortSignal) {
+      return request<Page<Campaign>>('/api/v1/campaigns?limit=100', { signal })
+    },
+
+    dryRunCampaign(input: CampaignInput) {
+      return request<CampaignDryRun>('/api/v1/campaigns/dry-run', {
+        method: 'POST',
+        body: JSON.stringify(input),
+      })
+    },
+
+    createCampaign(input: CampaignInput) {
+      return request<Campaign>('/api/v1/campaigns', { method: 'POST', body: JSON.stringify(input) })
+    },
+
+    campaignAction(id: string, action: 'start' | 'pause' | 'resume' | 'cancel') {
+      return request<Campaign>(`/api/v1/campaigns/${encodeURIComponent(id)}/${action}`, {
+        method: 'POST',
+      })
+    },
+
+    /** The campaign's CSV report (with the session cookie), to save as a file. */
+    async campaignReport(id: string): Promise<Blob> {
+      const response = await fetch(`/api/v1/campaigns/${encodeURIComponent(id)}/report.csv`, {
+        credentials: 'same-origin',
+      })
+      if (!response.ok) {
+        const problem = await readProblem(response)
+        throw new ApiError(response.status, problem?.detail ?? 'The report could not be made.')
+      }
+      return response.blob()
+    },
+
+    listSchedules(signal?: AbortSignal) {
+      return request<Page<Schedule>>('/api/v1/schedules?limit=100', { signal })
+    },
+
+    upcomingRuns(signal?: AbortSignal) {
+      return request<{ items: UpcomingRun[] }>('/api/v1/schedules/upcoming?limit=20', { signal })
+    },
+
+    scheduleAction(id: string, action: 'pause' | 'resume') {
+      return request<Schedule>(`/api/v1/schedules/${encodeURIComponent(id)}/${action}`, {
+        method: 'POST',
       })
     },
   }

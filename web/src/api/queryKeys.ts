@@ -6,4 +6,7 @@ export const queryKeys = {
   pairing: (accountId: string) => ['pairing', accountId] as const,
   allMessages: ['messages'] as const,
   conversation: (accountId: string, phone: string) => ['messages', accountId, phone] as const,
+  campaigns: ['campaigns'] as const,
+  schedules: ['schedules'] as const,
+  upcoming: ['schedules', 'upcoming'] as const,
 }

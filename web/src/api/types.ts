@@ -100,8 +100,103 @@ export type InboundResult = {
   duplicate: boolean
 }
 
+export const campaignStatuses = [
+  'draft',
+  'scheduled',
+  'building',
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+] as const
+export type CampaignStatus = (typeof campaignStatuses)[number]
+
+export type RecipientState =
+  'pending' | 'queued' | 'sent' | 'delivered' | 'read' | 'replied' | 'failed' | 'skipped'
+
+export type CampaignProgress = {
+  total: number
+  counts: Record<RecipientState, number>
+  skipped: Record<string, number>
+  excluded: Record<string, number>
+  done: number
+  percent: number
+  deliveryRate: number | null
+  readRate: number | null
+  replyRate: number | null
+  failureRate: number | null
+}
+
+export type Campaign = {
+  id: string
+  name: string
+  status: CampaignStatus
+  statusReason: string | null
+  audience: { type: string } & Record<string, unknown>
+  accounts: string[]
+  throttle: { perMinute: number | null; jitter: number; quietHours: unknown }
+  startAt: string | null
+  progress: CampaignProgress
+  createdAt: string
+  updatedAt: string
+  startedAt: string | null
+  finishedAt: string | null
+}
+
+/** The body of `POST /campaigns` (and of a dry run), as the dashboard fills it in. */
+export type CampaignInput = {
+  name: string
+  accounts: string[]
+  audience:
+    | { type: 'all' }
+    | { type: 'tags'; any: string[] }
+    | { type: 'list'; recipients: { phone: string }[] }
+  message: { type: 'text'; text: string }
+  throttle: {
+    perMinute: number | null
+    quietHours: { start: string; end: string; timezone: 'recipient' | 'account' } | null
+  }
+}
+
+export type CampaignDryRun = {
+  audience: number
+  recipients: number
+  excluded: Record<string, number>
+  byAccount: Record<string, number>
+  estimatedSeconds: number
+}
+
+export type ScheduleStatus = 'active' | 'paused' | 'completed'
+
+export type Schedule = {
+  id: string
+  name: string
+  accountId: string
+  target: { type: string } & Record<string, unknown>
+  message: { type: string; text?: string }
+  kind: 'once' | 'cron'
+  at: string | null
+  cron: string | null
+  timezone: string
+  status: ScheduleStatus
+  nextRunAt: string | null
+  lastRunAt: string | null
+  runs: number
+}
+
+export type UpcomingRun = { scheduleId: string; name: string; accountId: string; at: string }
+
+export type CampaignProgressEvent = {
+  campaignId: string
+  name: string
+  status: CampaignStatus
+  statusReason: string | null
+  progress: CampaignProgress
+}
+
 export type LindaEvent =
   | { type: 'message.received' | 'message.created' | 'message.status'; data: Message; at: string }
+  | { type: 'campaign.progress'; data: CampaignProgressEvent; at: string }
   | { type: 'account.state'; data: Account; at: string }
   | {
       type: 'account.pairing'

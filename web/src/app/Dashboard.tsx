@@ -11,6 +11,8 @@ import type { StreamStatus } from '../api/useEventStream'
 import { useEventStream } from '../api/useEventStream'
 import type { Account, Me } from '../api/types'
 import type { SignOutReason } from '../auth/session'
+import { CampaignsPage } from '../campaigns/CampaignsPage'
+import { SchedulesPage } from '../schedules/SchedulesPage'
 import { ApiKeysPage } from '../team/ApiKeysPage'
 import { UsersPage } from '../team/UsersPage'
 import { roleLabels } from '../team/labels'
@@ -81,7 +83,12 @@ function AppShell({ me, onSignOut }: AppShellProps) {
   }
 
   return (
-    <div className="shell" data-view={selectedId ? 'detail' : 'list'}>
+    <div
+      className="shell"
+      data-view={
+        selectedId || route.page === 'campaigns' || route.page === 'schedules' ? 'detail' : 'list'
+      }
+    >
       <a className="skip-link" href="#main" onClick={handleSkipToContent}>
         Skip to content
       </a>
@@ -96,6 +103,12 @@ function AppShell({ me, onSignOut }: AppShellProps) {
             aria-current={route.page === 'home' || route.page === 'account' ? 'page' : undefined}
           >
             Accounts
+          </a>
+          <a href="#/campaigns" aria-current={route.page === 'campaigns' ? 'page' : undefined}>
+            Campaigns
+          </a>
+          <a href="#/schedules" aria-current={route.page === 'schedules' ? 'page' : undefined}>
+            Schedules
           </a>
           {isAdmin && (
             <a href="#/users" aria-current={route.page === 'users' ? 'page' : undefined}>
@@ -163,7 +176,11 @@ function AppShell({ me, onSignOut }: AppShellProps) {
         </nav>
 
         <main id="main" className="content" tabIndex={-1}>
-          {route.page === 'users' && isAdmin ? (
+          {route.page === 'campaigns' ? (
+            <CampaignsPage />
+          ) : route.page === 'schedules' ? (
+            <SchedulesPage />
+          ) : route.page === 'users' && isAdmin ? (
             <UsersPage me={me} />
           ) : route.page === 'api-keys' ? (
             <ApiKeysPage me={me} />

@@ -5,6 +5,8 @@ export type Route =
   | { page: 'account'; accountId: string }
   | { page: 'users' }
   | { page: 'api-keys' }
+  | { page: 'campaigns' }
+  | { page: 'schedules' }
 
 function subscribe(onChange: () => void): () => void {
   window.addEventListener('hashchange', onChange)
@@ -16,6 +18,8 @@ function readHash(): string {
 }
 
 export function parseRoute(hash: string): Route {
+  if (hash === '#/campaigns') return { page: 'campaigns' }
+  if (hash === '#/schedules') return { page: 'schedules' }
   if (hash === '#/users') return { page: 'users' }
   if (hash === '#/api-keys') return { page: 'api-keys' }
   const match = /^#\/accounts\/([^/]+)$/.exec(hash)
@@ -29,7 +33,7 @@ export function parseRoute(hash: string): Route {
   return { page: 'home' }
 }
 
-/** The dashboard's routing: `#/accounts/<id>` selects an account; `#/users`, `#/api-keys`. */
+/** The dashboard's routing: `#/accounts/<id>` selects an account; `#/users`, `#/api-keys`, `#/campaigns`, `#/schedules`. */
 export function useHashRoute(): Route {
   return parseRoute(useSyncExternalStore(subscribe, readHash))
 }
