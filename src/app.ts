@@ -5,7 +5,7 @@ import { FlowsService, flowsRoutes, type CodeFlowInput } from './bot/flows/index
 import {
   CampaignsService,
   campaignsRoutes,
-  ContactsTableAudience,
+  ContactsAudience,
   TextRenderer,
 } from './campaigns/index.js'
 import { ensureDataDir, ensureSecretKey, type Config } from './config.js'
@@ -284,7 +284,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     events,
     accounts,
     sender: messages,
-    audience: new ContactsTableAudience(db.db),
+    audience: new ContactsAudience(db.db, contacts),
     renderer: new TextRenderer(),
     logger: logger.child({ component: 'campaigns' }),
     capabilities,
@@ -296,7 +296,7 @@ export async function createLinda(config: Config, options: AppOptions = {}): Pro
     accounts,
     campaigns,
     sender: messages,
-    audience: new ContactsTableAudience(db.db),
+    audience: new ContactsAudience(db.db, contacts),
     renderer: new TextRenderer(),
     logger: logger.child({ component: 'schedules' }),
     ...options.schedules,

@@ -1,3 +1,4 @@
+import type { ContactsService, FilterInput } from '../contacts/index.js'
 import { fromJson, type Db } from '../platform/db/index.js'
 import * as repo from './audience.repo.js'
 import type { Audience, AudienceType } from './campaigns.schemas.js'
@@ -143,6 +144,49 @@ export class ContactsTableAudience implements AudienceSource {
       }
       default:
         throw new Error(`the contacts table cannot resolve a ${audience.type} audience`)
+    }
+  }
+}
+
+/**
+ * Every kind of audience: filters and segments through the contacts module (its filter
+ * language and indexes), the others read as the contacts table has them.
+ */
+export class ContactsAudience implements AudienceSource {
+  private readonly table: ContactsTableAudience
+
+  constructor(
+    private readonly db: Db,
+    private readonly contacts: Pick<ContactsService, 'resolveAudience'>,
+  ) {
+    this.table = new ContactsTableAudience(db)
+  }
+
+  supports(type: AudienceType): boolean {
+    return type === 'filter' || type === 'segment' || this.table.supports(type)
+  }
+
+  async *pages(audience: Audience, pageSize: number): AsyncIterable<AudiencePage> {
+    if (audience.type !== 'filter' && audience.type !== 'segment') {
+      yield* this.table.pages(audience, pageSize)
+      return
+    }
+    const target =
+      audience.type === 'filter'
+        ? { filter: audience.filter as FilterInput }
+        : { segmentId: audience.segmentId }
+    // Opted-out contacts come too: the builder counts them as excluded, with the reason.
+    for await (const ids of this.contacts.resolveAudience(target, {
+      pageSize,
+      includeOptedOut: true,
+    })) {
+      const rows = new Map((await repo.contactsById(this.db, ids)).map((r) => [r.id, r] as const))
+      const entries: AudienceEntry[] = []
+      for (const id of ids) {
+        const row = rows.get(id)
+        if (row) entries.push(toEntry(row))
+      }
+      yield { entries, missing: 0 }
     }
   }
 }

@@ -7,7 +7,12 @@ export {
   type SendOrigin,
 } from './campaigns.service.js'
 export { campaignsRoutes } from './campaigns.routes.js'
-export { ContactsTableAudience, type AudienceSource, type AudienceEntry } from './audience.js'
+export {
+  ContactsAudience,
+  ContactsTableAudience,
+  type AudienceSource,
+  type AudienceEntry,
+} from './audience.js'
 export {
   TextRenderer,
   recipientVars,

@@ -12,6 +12,7 @@ import {
   type Page,
   type Problem,
   type TestLinda,
+  virtualPhone,
 } from '../helpers/linda.js'
 import {
   campaignAction,
@@ -55,6 +56,54 @@ describe.each(testDialects())('campaigns on %s', (dialect) => {
 
   afterAll(async () => {
     await t?.stop()
+  })
+
+  it('takes its audience from a contacts filter or a saved segment, opted-out contacts excluded', async () => {
+    const tag = `fvip${Date.now()}`
+    const phones = [virtualPhone(), virtualPhone(), virtualPhone()]
+    for (const [i, phone] of phones.entries()) {
+      const made = await t.request('POST', '/api/v1/contacts', {
+        phone,
+        tags: i < 2 ? [tag] : ['other'],
+      })
+      expect(made.status, made.body).toBe(201)
+    }
+    const optOut = await t.request<{ items: Array<{ id: string; phone: string }> }>(
+      'GET',
+      `/api/v1/contacts?filter=${encodeURIComponent(`tag:${tag}`)}`,
+    )
+    const first = optOut.json.items.find((c) => c.phone === phones[0])!
+    expect((await t.request('POST', `/api/v1/contacts/${first.id}/opt-out`, {})).status).toBe(200)
+    const message = { type: 'text', text: 'Hello' }
+    const byFilter = await t.request<{
+      audience: number
+      recipients: number
+      excluded: Record<string, number>
+    }>('POST', '/api/v1/campaigns/dry-run', {
+      name: 'f',
+      audience: { type: 'filter', filter: `tag:${tag}` },
+      message,
+      accounts: [t.accountId],
+    })
+    expect(byFilter.status, byFilter.body).toBe(200)
+    expect(byFilter.json).toMatchObject({ audience: 2, recipients: 1, excluded: { opted_out: 1 } })
+    const segment = await t.request<{ id: string }>('POST', '/api/v1/segments', {
+      name: `seg ${tag}`,
+      filter: `tag:${tag}`,
+    })
+    expect(segment.status, segment.body).toBe(201)
+    const bySegment = await t.request<{ audience: number; recipients: number }>(
+      'POST',
+      '/api/v1/campaigns/dry-run',
+      {
+        name: 's',
+        audience: { type: 'segment', segmentId: segment.json.id },
+        message,
+        accounts: [t.accountId],
+      },
+    )
+    expect(bySegment.status, bySegment.body).toBe(200)
+    expect(bySegment.json).toMatchObject({ audience: 2, recipients: 1 })
   })
 
   it('sends to each recipient once and ends every one in one state, with the right counts', async () => {
@@ -288,14 +337,15 @@ describe.each(testDialects())('campaigns on %s', (dialect) => {
     })
     expect(unknown.status).toBe(404)
     expect(unknown.json.errors?.[0]?.path).toBe('body.accounts.0')
-    const segment = await t.request<Problem>('POST', '/api/v1/campaigns', {
+    // Segments are the contacts module's: one that does not exist is a 404.
+    const noSegment = await t.request<Problem>('POST', '/api/v1/campaigns/dry-run', {
       name: 'x',
       audience: { type: 'segment', segmentId: 's1' },
       message: { type: 'text', text: 'x' },
       accounts: [t.accountId],
     })
-    expect(segment.status).toBe(422)
-    expect(segment.json.code).toBe('AUDIENCE_NOT_SUPPORTED')
+    expect(noSegment.status).toBe(404)
+    expect(noSegment.json.code).toBe('SEGMENT_NOT_FOUND')
     const badStart = await t.request<Problem>('POST', '/api/v1/campaigns', {
       name: 'x',
       audience: { type: 'all' },

@@ -280,11 +280,6 @@ describe.each(testDialects())('schedules on %s', (dialect) => {
         'body.target.contactId',
       ],
       [
-        { target: { type: 'filter', filter: 'tag:vip' }, cron: '* * * * *' },
-        422,
-        'body.target.type',
-      ],
-      [
         {
           target: { type: 'phone', phone: '+15550001111' },
           cron: '* * * * *',
